@@ -1,0 +1,92 @@
+"""Database engine and sessions: SQLite by default, PostgreSQL by URL.
+
+Every table is a SQLModel model in its domain package; `import_all_models()` gathers them so
+Alembic and the test fixtures see one metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp the portal stores is UTC."""
+    return datetime.now(UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Uses psycopg 3 for plain `postgresql://` URLs."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    # WAL lets the in-process worker read while a request writes; busy_timeout waits out locks.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process (engines own connection pools)."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def import_all_models() -> type[SQLModel]:
+    """Imports every module that defines tables, so `SQLModel.metadata` is complete."""
+    import documents.models  # noqa: F401
+    import identity.models  # noqa: F401
+    import services.exchange.models  # noqa: F401
+    import services.petitions.models  # noqa: F401
+
+    return SQLModel
+
+
+def database_state(engine: Engine) -> dict[str, str]:
+    """For /healthz: can we reach the database, and which migration is it at."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            try:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except Exception:
+                revision = None
+        return {"status": "ok", "dialect": engine.dialect.name, "revision": revision or "none"}
+    except Exception as exc:  # the health check reports, it never raises
+        return {"status": "error", "dialect": engine.dialect.name, "error": type(exc).__name__}

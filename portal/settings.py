@@ -1,0 +1,102 @@
+"""Settings, read once from `PORTAL_*` environment variables.
+
+Defaults run the whole portal on a laptop: SQLite under `./var`, the bundled digital-ID provider
+and the simulated agency registries on 127.0.0.1. Production mode refuses those demo values.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_OIDC_CLIENT_SECRET = "demo-portal-client-secret"
+DEMO_REGISTRY_API_KEY = "demo-registry-api-key"
+DEMO_ISSUER = "http://127.0.0.1:8001"
+DEFAULT_REGISTRY_URLS = {"dopa": "http://127.0.0.1:8101"}
+
+
+class Settings(BaseSettings):
+    """Every knob of the portal. Domain code receives the values it needs, not this object."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    secret_key: str = ""
+
+    oidc_issuer: str = DEMO_ISSUER
+    oidc_client_id: str = "portal"
+    oidc_client_secret: str = DEMO_OIDC_CLIENT_SECRET
+    oidc_scopes: str = "openid profile address pid"
+
+    registry_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_REGISTRY_URLS))
+    registry_api_key: str = DEMO_REGISTRY_API_KEY
+    registry_timeout_seconds: float = 5.0
+
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    max_upload_bytes: int = 10 * 1024 * 1024
+    run_worker_in_process: bool = True
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_demo_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'portal.db'}"
+        if self.env == "production":
+            problems = []
+            if self.oidc_client_secret == DEMO_OIDC_CLIENT_SECRET:
+                problems.append("PORTAL_OIDC_CLIENT_SECRET is the demo value")
+            if self.registry_api_key == DEMO_REGISTRY_API_KEY:
+                problems.append("PORTAL_REGISTRY_API_KEY is the demo value")
+            if self.oidc_issuer == DEMO_ISSUER:
+                problems.append("PORTAL_OIDC_ISSUER points at the bundled development provider")
+            if not self.secret_key:
+                problems.append("PORTAL_SECRET_KEY must be set in production")
+            if not self.base_url.startswith("https://"):
+                problems.append("PORTAL_BASE_URL must be https in production")
+            if problems:
+                raise ValueError("refusing to start in production mode: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The key for CSRF tokens and cookies: configured, or generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        return load_or_create_secret(self.data_dir / "secret.key")
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Reads a random secret from `path`, creating it (mode 0600) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()
