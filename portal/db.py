@@ -11,15 +11,42 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 
 def utcnow() -> datetime:
     """Timezone-aware now; every timestamp the portal stores is UTC."""
     return datetime.now(UTC)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """A timestamp that is UTC-aware on the way in and on the way out.
+
+    PostgreSQL keeps the offset (timestamptz); SQLite drops it, so values read back from SQLite
+    are marked UTC again. A naive value is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: the portal stores timezone-aware UTC timestamps")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def normalise_url(url: str) -> str:

@@ -1,0 +1,20 @@
+"""Web pages. Every router names its audience in its tag: public or citizen."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from portal.web import access_log, auth, catalogue, documents, home, petitions, verify
+
+    return [
+        home.router,
+        auth.router,
+        catalogue.public,
+        catalogue.citizen,
+        petitions.router,
+        documents.router,
+        access_log.router,
+        verify.router,
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.exchange.contract import DatasetContract
+from services.exchange.datasets import DatasetContract
 
 
 @dataclass(frozen=True)

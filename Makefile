@@ -1,0 +1,48 @@
+# Citizen Service Portal — `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+.PHONY: help install system-packages demo test test-fast lint typecheck bench clean
+
+help: ## list the documented targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+system-packages: ## install the Debian packages the tests need (Chromium, poppler, Pango)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: system-packages $(STAMP) ## create .venv and install everything (Python and system)
+
+demo: install ## run the portal with demo data on http://127.0.0.1:8000
+	$(BIN)/portal demo
+
+test: install ## run the whole test suite (SQLite; PostgreSQL too if PORTAL_TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+
+test-fast: install ## the suite without browser and end-to-end tests
+	$(BIN)/pytest -m "not browser and not e2e"
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install ## benchmarks: certificate render+sign, verification request rate
+	$(BIN)/python bench/bench_certificates.py
+	$(BIN)/python bench/bench_verify.py
+
+clean: ## remove the virtualenv, caches and test output (keeps var/ data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

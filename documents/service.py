@@ -1,0 +1,173 @@
+"""Issuing documents: number, render, seal, store, record.
+
+1. `issue_document` returns the existing document if the petition already has one (a retried
+   job must not issue twice).
+2. It draws a random number, renders the template with the verify URL in the QR code, signs
+   with the agency seal and writes the PDF atomically under `data_dir/documents/<BE year>/`.
+3. It records the file's SHA-256 and flushes; the caller commits (one commit, at the edge).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from documents.dates import buddhist_year
+from documents.errors import DocumentStorageError
+from documents.models import Document
+from documents.numbers import new_document_number
+from documents.pki import get_agency_signer
+from documents.render import render_certificate_pdf
+from documents.sign import sign_pdf
+from portal.db import utcnow
+
+STORAGE_DIR_NAME = "documents"
+SIGNATURE_LOCATION = "Thailand"
+_NUMBER_ATTEMPTS = 5
+
+
+def documents_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / STORAGE_DIR_NAME
+
+
+def issue_document(
+    db: Session,
+    *,
+    data_dir: Path,
+    base_url: str,
+    citizen_id: int,
+    petition_id: str | None,
+    agency_code: str,
+    agency_name_th: str,
+    agency_name_en: str,
+    template: str,
+    title_th: str,
+    title_en: str,
+    context: dict[str, Any],
+    holder_display_th: str,
+    holder_display_en: str,
+    issued_at: datetime | None = None,
+) -> Document:
+    """Renders, seals, stores and records a certificate; idempotent per `petition_id`.
+
+    `context` is the template's data; `document_number`, `verify_url` and `issued_at` are set
+    here (any values passed for them are replaced). Flushes, never commits. If the flush fails
+    (a concurrent issue for the same petition won the unique constraint), the written file is
+    removed and the error propagates: roll back and retry, and the retry returns the winner's
+    document.
+    """
+    if petition_id is not None:
+        existing = db.exec(select(Document).where(Document.petition_id == petition_id)).first()
+        if existing is not None:
+            return existing
+
+    issued_at = issued_at or utcnow()
+    if issued_at.tzinfo is None or issued_at.utcoffset() is None:
+        raise ValueError("issued_at must be timezone-aware")
+    number = _unused_number(db, agency_code, issued_at)
+    verify_url = f"{base_url.rstrip('/')}/verify/{number}"
+    values = {
+        **context,
+        "document_number": number,
+        "verify_url": verify_url,
+        "issued_at": issued_at,
+    }
+    unsigned = render_certificate_pdf(template, values)
+    signer = get_agency_signer(data_dir, agency_code, agency_name_en)
+    signed = sign_pdf(
+        unsigned,
+        signer,
+        reason=f"{title_en} {number}, issued by {agency_name_en}",
+        location=SIGNATURE_LOCATION,
+    )
+
+    storage_key = f"{buddhist_year(issued_at)}/{number}.pdf"
+    path = documents_dir(data_dir) / storage_key
+    _write_atomically(path, signed)
+    document = Document(
+        number=number,
+        citizen_id=citizen_id,
+        petition_id=petition_id,
+        agency=agency_code,
+        template=template,
+        title_th=title_th,
+        title_en=title_en,
+        holder_display_th=holder_display_th,
+        holder_display_en=holder_display_en,
+        issued_at=issued_at,
+        sha256=hashlib.sha256(signed).hexdigest(),
+        size_bytes=len(signed),
+        storage_key=storage_key,
+        signer_subject=signer.signing_cert.subject.human_friendly,
+    )
+    db.add(document)
+    try:
+        db.flush()
+    except IntegrityError:
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def _unused_number(db: Session, agency_code: str, issued_at: datetime) -> str:
+    """A fresh number not yet in the table (a clash in 2^40 is rare, but cheap to rule out)."""
+    for _ in range(_NUMBER_ATTEMPTS):
+        number = new_document_number(agency_code, issued_at)
+        if get_document_by_number(db, number) is None:
+            return number
+    raise RuntimeError("could not draw an unused document number")  # pragma: no cover
+
+
+def get_document_by_number(db: Session, number: str) -> Document | None:
+    """The document with this number, revoked or not; the verify page shows either."""
+    return db.exec(select(Document).where(Document.number == number)).first()
+
+
+def read_document_pdf(data_dir: Path, document: Document) -> bytes:
+    """The stored PDF, checked against its recorded hash before it is handed out.
+
+    Raises:
+        DocumentStorageError: the file is missing, outside the storage folder, or altered.
+    """
+    root = documents_dir(data_dir).resolve()
+    path = (root / document.storage_key).resolve()
+    if not path.is_relative_to(root):
+        raise DocumentStorageError(f"storage key escapes the storage folder: {document.number}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentStorageError(f"stored PDF missing for {document.number}") from exc
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise DocumentStorageError(f"stored PDF of {document.number} does not match its hash")
+    return data
+
+
+def mask_name(given: str, family: str, title: str) -> str:
+    """ "นาย สมชาย ใ***" / "Mr Somchai J***": enough to recognise, too little to look anyone up."""
+    family = family.strip()
+    parts = [title.strip(), given.strip(), f"{family[0]}***" if family else ""]
+    return " ".join(part for part in parts if part)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file + rename: a reader never sees half a PDF; mode 0640 (owner and its group)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o640)  # os.open's mode is filtered by the umask
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,274 @@
+"""The portal as an OpenID Connect relying party (authorization code + PKCE S256).
+
+1. `start_sign_in` records a single-use `LoginAttempt` (state, nonce, PKCE verifier) bound to
+   the browser by a hash of a cookie, and returns the provider's authorization URL.
+2. `take_login_attempt` removes the attempt named by `state` (so it cannot be replayed);
+   `complete_sign_in` checks its age and browser binding, exchanges the code with the PKCE
+   verifier, and validates the ID token: signature against the provider's JWKS, `iss`, `aud`,
+   `exp`, `iat`, `nonce`.
+3. `verify_access_token` checks a bearer token for the API the same way (RFC 9068 JWT).
+
+Discovery and JWKS are fetched over HTTP and cached; an unknown `kid` refreshes the JWKS once
+(key rotation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlmodel import Session, delete
+
+from identity.errors import InvalidTokenError, ProviderUnavailableError, SignInError
+from identity.models import LoginAttempt
+from portal.db import utcnow
+
+LOGIN_ATTEMPT_LIFETIME = timedelta(minutes=10)
+CLOCK_LEEWAY_SECONDS = 60
+DISCOVERY_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """What a completed sign-in yields: the validated ID-token claims and the raw tokens."""
+
+    claims: dict[str, Any]
+    id_token: str
+    access_token: str
+    next_url: str
+
+
+def hash_binding(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def safe_next_url(value: str | None) -> str:
+    """Only same-site relative paths, so a sign-in link cannot redirect off the portal."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+class RelyingParty:
+    """One configured provider: its issuer, our client credentials and an HTTP client."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        scopes: str,
+        http: httpx.Client,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.scopes = scopes
+        self.http = http
+        self._lock = threading.Lock()
+        self._metadata: dict[str, Any] | None = None
+        self._metadata_at = 0.0
+        self._jwks: KeySet | None = None
+
+    # -- provider metadata -------------------------------------------------------------------
+
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document, cached for an hour; its issuer must equal ours exactly."""
+        with self._lock:
+            if self._metadata and time.monotonic() - self._metadata_at < DISCOVERY_TTL_SECONDS:
+                return self._metadata
+        doc = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+        if doc.get("issuer", "").rstrip("/") != self.issuer:
+            raise ProviderUnavailableError("The provider's discovery document names another issuer")
+        with self._lock:
+            self._metadata, self._metadata_at = doc, time.monotonic()
+        return doc
+
+    def _keys(self, *, refresh: bool = False) -> KeySet:
+        with self._lock:
+            if self._jwks is not None and not refresh:
+                return self._jwks
+        keys = KeySet.import_key_set(self._get_json(self.metadata()["jwks_uri"]))
+        with self._lock:
+            self._jwks = keys
+        return keys
+
+    def _get_json(self, url: str) -> dict[str, Any]:
+        try:
+            response = self.http.get(url, timeout=10)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ProviderUnavailableError(detail=type(exc).__name__) from exc
+
+    # -- sign-in -------------------------------------------------------------------------
+
+    def start_sign_in(self, db: Session, *, browser_secret: str, next_url: str | None) -> str:
+        """Records a login attempt and returns the authorization URL to send the browser to."""
+        purge_stale_attempts(db)
+        attempt = LoginAttempt(
+            state=secrets.token_urlsafe(32),
+            nonce=secrets.token_urlsafe(32),
+            code_verifier=secrets.token_urlsafe(64),
+            browser_binding=hash_binding(browser_secret),
+            next_url=safe_next_url(next_url),
+        )
+        db.add(attempt)
+        db.flush()
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scopes,
+            "state": attempt.state,
+            "nonce": attempt.nonce,
+            "code_challenge": create_s256_code_challenge(attempt.code_verifier),
+            "code_challenge_method": "S256",
+        }
+        return f"{self.metadata()['authorization_endpoint']}?{urlencode(params)}"
+
+    def take_login_attempt(self, db: Session, *, state: str) -> LoginAttempt | None:
+        """Removes and returns the attempt for `state`: an attempt is usable once, even if the
+        sign-in then fails (the caller commits before going on)."""
+        attempt = db.get(LoginAttempt, state) if state else None
+        if attempt is not None:
+            db.delete(attempt)
+            db.flush()
+        return attempt
+
+    def complete_sign_in(
+        self, attempt: LoginAttempt | None, *, code: str, browser_secret: str | None
+    ) -> SignInResult:
+        """Checks the provider's answer and returns the validated claims (see module doc)."""
+        if attempt is None:
+            raise SignInError(reason="unknown_state")
+        if utcnow() - attempt.created_at > LOGIN_ATTEMPT_LIFETIME:
+            raise SignInError(reason="expired_state")
+        if not browser_secret or not secrets.compare_digest(
+            attempt.browser_binding, hash_binding(browser_secret)
+        ):
+            raise SignInError(reason="browser_mismatch")
+        if not code:
+            raise SignInError(reason="missing_code")
+        tokens = self._exchange_code(code, attempt.code_verifier)
+        id_token = tokens.get("id_token")
+        if not isinstance(id_token, str):
+            raise SignInError(reason="no_id_token")
+        claims = self.validate_jwt(id_token, error=SignInError)
+        if not secrets.compare_digest(str(claims.get("nonce", "")), attempt.nonce):
+            raise SignInError(reason="nonce_mismatch")
+        return SignInResult(
+            claims=claims,
+            id_token=id_token,
+            access_token=str(tokens.get("access_token", "")),
+            next_url=attempt.next_url,
+        )
+
+    def _exchange_code(self, code: str, code_verifier: str) -> dict[str, Any]:
+        try:
+            response = self.http.post(
+                self.metadata()["token_endpoint"],
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": self.redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+                auth=(self.client_id, self.client_secret),  # client_secret_basic
+                timeout=10,
+            )
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailableError(detail=type(exc).__name__) from exc
+        if response.status_code >= 500:
+            raise ProviderUnavailableError(status=response.status_code)
+        if response.status_code != 200:
+            try:
+                error = str(response.json().get("error", "token_error"))
+            except ValueError:
+                error = "token_error"
+            raise SignInError(reason=error)
+        return response.json()
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def validate_jwt(
+        self, token: str, *, error: type[Exception] = InvalidTokenError
+    ) -> dict[str, Any]:
+        """Verifies signature (JWKS), issuer, audience and times; refreshes JWKS on unknown kid."""
+        try:
+            decoded = self._decode(token)
+        except (JoseError, ValueError) as exc:
+            raise error(reason="bad_signature") from exc
+        registry = jwt.JWTClaimsRegistry(
+            leeway=CLOCK_LEEWAY_SECONDS,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except JoseError as exc:
+            raise error(reason=f"claims_{exc.error}") from exc
+        return decoded.claims
+
+    def _decode(self, token: str) -> jwt.Token:
+        try:
+            return jwt.decode(token, self._keys(), algorithms=["RS256", "ES256"])
+        except JoseError:
+            # A key rotated at the provider is not in our cached set yet: refresh once.
+            return jwt.decode(token, self._keys(refresh=True), algorithms=["RS256", "ES256"])
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Claims of a bearer access token issued to the portal (RFC 9068 JWT)."""
+        return self.validate_jwt(token, error=InvalidTokenError)
+
+    def fetch_userinfo(self, access_token: str) -> dict[str, Any]:
+        """The provider's userinfo for a token: used when an API caller is not yet known."""
+        try:
+            response = self.http.get(
+                self.metadata()["userinfo_endpoint"],
+                headers={"Authorization": f"Bearer {access_token}"},
+                timeout=10,
+            )
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailableError(detail=type(exc).__name__) from exc
+        if response.status_code == 401:
+            raise InvalidTokenError()
+        if response.status_code != 200:
+            raise ProviderUnavailableError(status=response.status_code)
+        return response.json()
+
+    def logout_url(self, *, id_token_hint: str, post_logout_redirect_uri: str) -> str | None:
+        """The provider's end-session URL (RP-initiated logout), if it has one."""
+        try:
+            endpoint = self.metadata().get("end_session_endpoint")
+        except ProviderUnavailableError:
+            return None
+        if not endpoint:
+            return None
+        params = {"post_logout_redirect_uri": post_logout_redirect_uri, "client_id": self.client_id}
+        if id_token_hint:
+            params["id_token_hint"] = id_token_hint
+        return f"{endpoint}?{urlencode(params)}"
+
+
+def purge_stale_attempts(db: Session) -> None:
+    """Deletes login attempts nobody finished, so the table does not grow without bound."""
+    cutoff = utcnow() - LOGIN_ATTEMPT_LIFETIME
+    db.exec(delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))  # type: ignore[arg-type]

@@ -1,0 +1,107 @@
+"""Server-side sessions and the citizen record kept from ID-token claims.
+
+The cookie holds a random token; the database holds only its SHA-256, so a database leak does
+not yield usable sessions. Sessions end after idle or absolute time limits, or on sign-out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from identity.citizen_ids import is_valid_citizen_id
+from identity.errors import SignInError
+from identity.models import Citizen, WebSession
+from portal.db import utcnow
+
+# Touch last_seen at most once a minute, so reading pages does not write on every request.
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def upsert_citizen_from_claims(db: Session, *, issuer: str, claims: dict[str, Any]) -> Citizen:
+    """Creates or refreshes the citizen named by ThaID-style claims (`pid` is the citizen ID)."""
+    national_id = str(claims.get("pid", ""))
+    if not is_valid_citizen_id(national_id):
+        raise SignInError(reason="invalid_pid")
+    citizen = db.exec(select(Citizen).where(Citizen.national_id == national_id)).first()
+    if citizen is None:
+        citizen = Citizen(national_id=national_id, subject=str(claims["sub"]), issuer=issuer)
+    citizen.subject = str(claims.get("sub", citizen.subject))
+    citizen.issuer = issuer
+    for attr in ("title", "given_name", "family_name"):
+        if claims.get(attr):
+            setattr(citizen, f"{attr}_th", str(claims[attr]))
+        if claims.get(f"{attr}_en"):
+            setattr(citizen, f"{attr}_en", str(claims[f"{attr}_en"]))
+    if claims.get("birthdate"):
+        try:
+            citizen.birthdate = date.fromisoformat(str(claims["birthdate"]))
+        except ValueError:
+            pass
+    try:
+        citizen.ial = float(claims.get("ial", citizen.ial))
+    except (TypeError, ValueError):
+        pass
+    citizen.last_sign_in_at = utcnow()
+    db.add(citizen)
+    db.flush()
+    return citizen
+
+
+def create_session(
+    db: Session,
+    *,
+    citizen_id: int,
+    id_token: str,
+    absolute_lifetime: timedelta,
+) -> str:
+    """Opens a session and returns the cookie token (shown once, stored only as a hash)."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        WebSession(
+            id=_hash(token),
+            citizen_id=citizen_id,
+            id_token=id_token,
+            expires_at=utcnow() + absolute_lifetime,
+        )
+    )
+    db.flush()
+    return token
+
+
+def get_active_session(
+    db: Session, *, token: str | None, idle_lifetime: timedelta
+) -> WebSession | None:
+    """The live session for a cookie token, or None if unknown, revoked, idle or expired."""
+    if not token:
+        return None
+    session = db.get(WebSession, _hash(token))
+    if session is None or session.revoked_at is not None:
+        return None
+    now = utcnow()
+    if session.expires_at <= now or now - session.last_seen_at > idle_lifetime:
+        return None
+    if now - session.last_seen_at > LAST_SEEN_GRANULARITY:
+        session.last_seen_at = now
+        db.add(session)
+    return session
+
+
+def revoke_session(db: Session, *, token: str | None) -> WebSession | None:
+    """Ends a session (sign-out); returns it so the caller can log out at the provider too."""
+    if not token:
+        return None
+    session = db.get(WebSession, _hash(token))
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = utcnow()
+        db.add(session)
+        db.flush()
+    return session

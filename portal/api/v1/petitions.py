@@ -1,0 +1,56 @@
+"""Filing and following petitions (citizen, bearer token)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from portal.app import notify_worker
+from portal.deps import ApiCitizen, Db
+from services.catalogue.service import get_catalogue
+from services.petitions.models import PetitionCreate, PetitionPublic
+from services.petitions.queries import get_citizen_petition, list_citizen_petitions
+from services.petitions.service import submit_petition
+
+router = APIRouter(prefix="/api/v1", tags=["citizen"])
+
+
+@router.post("/petitions", response_model=PetitionPublic, status_code=202)
+def create_petition(
+    request: Request,
+    body: PetitionCreate,
+    db: Db,
+    citizen: ApiCitizen,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> PetitionPublic:
+    """Files a petition; the answer is 202 because evidence is fetched and decided afterwards.
+
+    Send an `Idempotency-Key` header: a retry with the same key returns the same petition.
+    """
+    petition = submit_petition(
+        db,
+        citizen=citizen,
+        service=get_catalogue().get(body.service_code),
+        consented_datasets=body.consent,
+        answers=body.answers,
+        channel="api",
+        idempotency_key=idempotency_key,
+    )
+    db.commit()
+    notify_worker(request.app)
+    return PetitionPublic.model_validate(petition, from_attributes=True)
+
+
+@router.get("/petitions", response_model=list[PetitionPublic])
+def list_petitions(db: Db, citizen: ApiCitizen) -> list[PetitionPublic]:
+    return [
+        PetitionPublic.model_validate(p, from_attributes=True)
+        for p in list_citizen_petitions(db, citizen_id=citizen.id)  # type: ignore[arg-type]
+    ]
+
+
+@router.get("/petitions/{petition_id}", response_model=PetitionPublic)
+def get_petition(petition_id: str, db: Db, citizen: ApiCitizen) -> PetitionPublic:
+    petition = get_citizen_petition(db, citizen_id=citizen.id, petition_id=petition_id)  # type: ignore[arg-type]
+    return PetitionPublic.model_validate(petition, from_attributes=True)

@@ -1,0 +1,202 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from identity.oidc import RelyingParty
+from portal.csrf import CSRF_COOKIE, new_browser_secret
+from portal.db import get_engine
+from portal.errors import AuthenticationRequiredError, NotFoundError, PortalError
+from portal.i18n import LANG_COOKIE, current_language, pick_language
+from portal.settings import Settings, get_settings
+from portal.templating import TEMPLATES_DIR, render
+from portal.uploads import oversized_request_error
+from services.exchange.client import Exchange
+from services.petitions.processing import ProcessingContext
+from services.petitions.worker import BackgroundWorker
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz",)
+
+
+def _error_response(request: Request, error: PortalError) -> Response:
+    if _wants_json(request):
+        return JSONResponse(error.as_json(), status_code=error.status_code)
+    if isinstance(error, AuthenticationRequiredError) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return render(request, "error.html", status_code=error.status_code, error=error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """One place turns every error into a bilingual page or JSON body; nothing leaks a 500 page."""
+
+    @app.exception_handler(PortalError)
+    async def portal_error(request: Request, exc: PortalError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
+        if _wants_json(request):
+            body = {
+                "error": "validation_failed",
+                "message": {
+                    "th": "ข้อมูลที่ส่งมาไม่ถูกต้องตามรูปแบบ",
+                    "en": "The request does not have the expected form",
+                },
+                "details": {"fields": fields},
+            }
+            return JSONResponse(body, status_code=422)
+        error = PortalError(
+            "The form was not filled in as expected", "กรอกข้อมูลในแบบฟอร์มไม่ครบหรือไม่ถูกต้อง"
+        )
+        return render(request, "error.html", status_code=422, error=error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error_response(request, NotFoundError())
+        error = PortalError(str(exc.detail), str(exc.detail))
+        error.status_code = exc.status_code  # type: ignore[misc]
+        if _wants_json(request):
+            return JSONResponse(error.as_json(), status_code=exc.status_code)
+        return render(request, "error.html", status_code=exc.status_code, error=error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        error = PortalError()
+        error.status_code = 500  # type: ignore[misc]
+        return _error_response(request, error)
+
+
+def install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def language_csrf_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        lang = pick_language(
+            request.query_params.get("lang"),
+            request.cookies.get(LANG_COOKIE),
+            request.headers.get("accept-language"),
+        )
+        token = current_language.set(lang)
+        browser_secret = request.cookies.get(CSRF_COOKIE)
+        new_secret = None if browser_secret else new_browser_secret()
+        request.state.browser_secret = browser_secret or new_secret
+        request.state.viewer = None
+        too_large = oversized_request_error(request, app.state.settings.max_upload_bytes)
+        try:
+            if too_large is not None:
+                response = _error_response(request, too_large)
+            else:
+                response = await call_next(request)
+        finally:
+            current_language.reset(token)
+        secure = app.state.settings.secure_cookies
+        if new_secret:
+            response.set_cookie(
+                CSRF_COOKIE, new_secret, httponly=True, samesite="strict", secure=secure, path="/"
+            )
+        if request.query_params.get("lang") in ("th", "en"):
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure, path="/"
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self' " + app.state.settings.oidc_issuer,
+        )
+        return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    provider_http: httpx.Client | None = None,
+    registry_http: httpx.Client | None = None,
+) -> FastAPI:
+    """Builds the portal. The HTTP clients can be injected (tests), otherwise real ones are made."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.run_worker_in_process:
+            worker = BackgroundWorker(app.state.engine, app.state.processing)
+            worker.start()
+        app.state.worker = worker
+        yield
+        if worker is not None:
+            worker.stop()
+        app.state.relying_party.http.close()
+        app.state.processing.exchange.http.close()
+
+    app = FastAPI(
+        title="Citizen Service Portal API",
+        version="1.0",
+        description=(
+            "One-stop citizen service portal. The `/api/v1` endpoints take a bearer access "
+            "token from the digital-ID provider; `public` endpoints need none."
+        ),
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.engine = get_engine(settings.database_url)
+    app.state.worker = None
+    app.state.relying_party = RelyingParty(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        redirect_uri=f"{settings.base_url}/auth/callback",
+        scopes=settings.oidc_scopes,
+        http=provider_http or httpx.Client(),
+    )
+    app.state.processing = ProcessingContext(
+        exchange=Exchange(
+            registry_urls=settings.registry_urls,
+            api_key=settings.registry_api_key,
+            http=registry_http or httpx.Client(),
+            timeout_seconds=settings.registry_timeout_seconds,
+        ),
+        data_dir=settings.data_dir,
+        base_url=settings.base_url,
+    )
+
+    install_middleware(app)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+
+    from portal.api.v1 import routers as api_routers
+    from portal.web import routers as web_routers
+
+    for router in (*web_routers(), *api_routers()):
+        app.include_router(router)
+    return app
+
+
+def notify_worker(app: FastAPI) -> None:
+    """Wakes the in-process worker after a submission, so the citizen waits seconds, not a poll."""
+    worker = getattr(app.state, "worker", None)
+    if worker is not None:
+        worker.notify()

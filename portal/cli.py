@@ -1,0 +1,154 @@
+"""The `portal` command. Each command calls a domain function and prints; no logic lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import typer
+
+app = typer.Typer(help="Citizen Service Portal", no_args_is_help=True)
+services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
+agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(agencies_app, name="agencies")
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from portal.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValueError as exc:  # production mode with demo secrets, and the like
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from portal.migrate import migrate as run_migrations
+
+    settings = _settings()
+    run_migrations(settings.database_url)
+    typer.echo(f"database migrated: {settings.database_url.split('@')[-1]}")
+
+
+@app.command()
+def seed() -> None:
+    """Create first-run key material (portal root CA, one seal per agency) in the data dir."""
+    from portal.seed import seed_keys
+
+    settings = _settings()
+    codes = seed_keys(settings.data_dir)
+    typer.echo(f"keys ready in {settings.data_dir / 'pki'} for: {', '.join(codes)}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="default: PORTAL_HOST (127.0.0.1)"),
+    port: int = typer.Option(None, help="default: PORTAL_PORT (8000)"),
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+) -> None:
+    """Run the portal web app (run `portal migrate` first)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "portal.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="run due jobs, then exit")) -> None:
+    """Run a background worker that fetches evidence and issues certificates."""
+    import signal
+
+    from portal.app import create_app
+    from services.petitions.worker import BackgroundWorker, run_until_idle
+
+    settings = _settings()
+    portal_app = create_app(settings)
+    if once:
+        typer.echo(
+            f"jobs run: {run_until_idle(portal_app.state.engine, portal_app.state.processing)}"
+        )
+        return
+    background = BackgroundWorker(portal_app.state.engine, portal_app.state.processing)
+    background.start()
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    background.stop()
+
+
+@app.command()
+def demo(
+    log_level: str = typer.Option("warning", help="uvicorn log level"),
+) -> None:
+    """Migrate, seed, and run the portal, the development digital-ID provider and the
+    simulated agency registries together on 127.0.0.1."""
+    from portal.app import create_app
+    from portal.migrate import migrate as run_migrations
+    from portal.seed import seed_keys
+    from portal.servers import ServerSpec, demo_population, provider_spec, registry_specs, serve_all
+
+    settings = _settings()
+    if settings.is_production:
+        typer.secho("`portal demo` never runs in production mode", fg="red", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run_migrations(settings.database_url)
+    seed_keys(settings.data_dir)
+    people = demo_population()
+    portal_spec = ServerSpec("portal", create_app(settings), settings.host, settings.port)
+    specs = [portal_spec, provider_spec(settings, people), *registry_specs(settings, people)]
+    typer.echo(
+        "Citizen Service Portal — demo (SQLite, development digital ID, simulated registries)"
+    )
+    for spec in specs:
+        typer.echo(f"  {spec.name:<28} {spec.url}")
+    typer.echo(f"  {'database':<28} {settings.database_url}")
+    typer.echo("\nSign in at the portal with one of these demo citizens (password: demo):")
+    for person in people[:3]:
+        typer.echo(f"  {person.national_id}  {person.full_name_th}  ({person.full_name_en})")
+    typer.echo(f"\nOpen {settings.base_url}/ — press Ctrl+C to stop.")
+    try:
+        asyncio.run(serve_all(specs, log_level=log_level))
+    except KeyboardInterrupt:
+        pass
+
+
+@services_app.command("check")
+def services_check() -> None:
+    """Validate every service definition; errors name the file and the field."""
+    from services.catalogue.errors import DefinitionError
+    from services.catalogue.service import load_catalogue
+
+    try:
+        catalogue = load_catalogue()
+    except DefinitionError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    for s in catalogue.services:
+        typer.echo(f"ok  {s.code} v{s.version}  {s.name.en}")
+    typer.echo(f"{len(catalogue.services)} definitions valid")
+
+
+@agencies_app.command("list")
+def agencies_list() -> None:
+    """List the agency modules, their datasets and configured registry URLs."""
+    from services.agencies import AGENCIES
+
+    settings = _settings()
+    for agency in AGENCIES:
+        datasets = ", ".join(d.name for d in agency.datasets)
+        url = settings.registry_urls.get(agency.code, "(not configured)")
+        typer.echo(f"{agency.code:<6} {agency.name_en}  datasets: {datasets}  registry: {url}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

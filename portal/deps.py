@@ -1,0 +1,111 @@
+"""FastAPI dependencies shared by routes: `Db`, `CurrentCitizen`, `ApiCitizen`, `SettingsDep`.
+
+`Db` commits when the handler returns and rolls back on error, before the response is sent
+(`scope="function"`), so a redirect after a POST always sees what the POST wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session, select
+
+from identity.errors import InvalidTokenError
+from identity.models import Citizen
+from identity.oidc import RelyingParty
+from identity.sessions import get_active_session, upsert_citizen_from_claims
+from portal.errors import AuthenticationRequiredError
+from portal.settings import Settings
+
+SESSION_COOKIE = "portal_session"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, as page headers show it: plain values that outlive the DB session
+    (an error page renders after the transaction was rolled back)."""
+
+    name_th: str
+    name_en: str
+
+    @classmethod
+    def of(cls, citizen: Citizen | None) -> Viewer | None:
+        return cls(citizen.name_th, citizen.name_en) if citizen else None
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+Db = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_relying_party(request: Request) -> RelyingParty:
+    return request.app.state.relying_party
+
+
+RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]
+
+
+def get_optional_citizen(request: Request, db: Db, settings: SettingsDep) -> Citizen | None:
+    """The citizen of this browser session, if signed in (also exposed to templates)."""
+    session = get_active_session(
+        db,
+        token=request.cookies.get(SESSION_COOKIE),
+        idle_lifetime=timedelta(minutes=settings.session_idle_minutes),
+    )
+    citizen = db.get(Citizen, session.citizen_id) if session else None
+    request.state.viewer = Viewer.of(citizen)
+    return citizen
+
+
+OptionalCitizen = Annotated[Citizen | None, Depends(get_optional_citizen)]
+
+
+def get_current_citizen(citizen: OptionalCitizen) -> Citizen:
+    """Pages for signed-in citizens; the error handler sends others to sign in."""
+    if citizen is None:
+        raise AuthenticationRequiredError()
+    return citizen
+
+
+CurrentCitizen = Annotated[Citizen, Depends(get_current_citizen)]
+
+
+def get_api_citizen(request: Request, db: Db, rp: RelyingPartyDep) -> Citizen:
+    """The citizen behind a bearer access token from the digital-ID provider."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidTokenError("A bearer access token is required", "ต้องแนบโทเค็นการเข้าถึง")
+    claims = rp.verify_access_token(token.strip())
+    citizen = None
+    if claims.get("pid"):
+        citizen = db.exec(select(Citizen).where(Citizen.national_id == str(claims["pid"]))).first()
+    if citizen is None:
+        # First API call before any browser sign-in: the provider tells us who this is.
+        info = rp.fetch_userinfo(token.strip())
+        if str(info.get("sub")) != str(claims.get("sub")):
+            raise InvalidTokenError()
+        citizen = upsert_citizen_from_claims(db, issuer=rp.issuer, claims=info)
+    return citizen
+
+
+ApiCitizen = Annotated[Citizen, Depends(get_api_citizen)]

@@ -1,0 +1,100 @@
+"""Wiring the bundled development provider and simulated registries to the portal's settings.
+
+Used by `portal demo` and by the end-to-end tests, so both run exactly the same set-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+
+from identity.provider.accounts import ProviderAccount, ProviderClient
+from identity.provider.app import create_provider_app
+from portal.settings import Settings
+from services.dopa.people import Person, address_line_th, synthetic_population
+from services.dopa.registry import create_registry_app
+
+DEMO_ACCOUNTS = 12  # the first people of the synthetic population can sign in at the provider
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    name: str
+    app: Any
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def provider_account(person: Person, *, ial: float) -> ProviderAccount:
+    return ProviderAccount(
+        pid=person.national_id,
+        title_th=person.title_th,
+        given_name_th=person.given_name_th,
+        family_name_th=person.family_name_th,
+        title_en=person.title_en,
+        given_name_en=person.given_name_en,
+        family_name_en=person.family_name_en,
+        birthdate=person.birthdate,
+        address=address_line_th(person.address),
+        gender=person.gender,
+        ial=ial,
+    )
+
+
+def demo_population() -> list[Person]:
+    return synthetic_population()
+
+
+def provider_spec(
+    settings: Settings, people: list[Person], *, extra_portal_urls: tuple[str, ...] = ()
+) -> ServerSpec:
+    """The development provider, with the portal (and any `extra_portal_urls`) as its client."""
+    host, port = _host_port(settings.oidc_issuer)
+    portals = (settings.base_url, *extra_portal_urls)
+    app = create_provider_app(
+        issuer=settings.oidc_issuer,
+        key_path=settings.data_dir / "provider" / "signing-key.pem",
+        clients=[
+            ProviderClient(
+                client_id=settings.oidc_client_id,
+                client_secret=settings.oidc_client_secret,
+                redirect_uris=tuple(f"{url}/auth/callback" for url in portals),
+                post_logout_redirect_uris=tuple(f"{url}/" for url in portals),
+            )
+        ],
+        accounts=[provider_account(p, ial=2.3) for p in people[:DEMO_ACCOUNTS]],
+        environment=settings.env,
+    )
+    return ServerSpec("digital ID provider", app, host, port)
+
+
+def registry_specs(settings: Settings, people: list[Person]) -> list[ServerSpec]:
+    host, port = _host_port(settings.registry_urls["dopa"])
+    app = create_registry_app(people=people, api_key=settings.registry_api_key)
+    return [ServerSpec("DOPA population registry", app, host, port)]
+
+
+def uvicorn_server(spec: ServerSpec, *, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(
+        spec.app, host=spec.host, port=spec.port, log_level=log_level, lifespan="on"
+    )
+    return uvicorn.Server(config)
+
+
+async def serve_all(specs: list[ServerSpec], *, log_level: str = "warning") -> None:
+    """Runs several ASGI apps in one event loop until interrupted."""
+    servers = [uvicorn_server(s, log_level=log_level) for s in specs]
+    await asyncio.gather(*(s.serve() for s in servers))

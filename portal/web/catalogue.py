@@ -1,0 +1,111 @@
+"""The service catalogue, a page per service, and the petition form with its consent list."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.app import notify_worker
+from portal.csrf import CsrfProtected
+from portal.deps import CurrentCitizen, Db, OptionalCitizen
+from portal.errors import PortalError
+from portal.forms import PetitionForm, petition_form
+from portal.templating import render
+from services.agencies import get_agency
+from services.catalogue.service import get_catalogue, search_services
+from services.petitions.service import submit_petition
+
+public = APIRouter(tags=["public"], include_in_schema=False)
+citizen = APIRouter(tags=["citizen"], include_in_schema=False)
+
+
+def evidence_items(service_code: str) -> list[dict[str, object]]:
+    """What the portal will fetch for a service, with agency and field labels, for display."""
+    service = get_catalogue().get(service_code)
+    items = []
+    for item in service.evidence:
+        agency = get_agency(item.agency)
+        contract = agency.dataset(item.dataset_name) if agency else None
+        assert agency is not None and contract is not None  # checked when the catalogue loads
+        items.append(
+            {
+                "spec": item,
+                "agency": agency,
+                "dataset": contract,
+                "fields": [contract.field(f) for f in item.fields],
+            }
+        )
+    return items
+
+
+@public.get("/services", response_class=HTMLResponse)
+def catalogue(request: Request, viewer: OptionalCitizen, q: str = "") -> HTMLResponse:
+    services = search_services(get_catalogue(), q[:100])
+    return render(
+        request, "catalogue.html", services=services, query=q[:100], get_agency=get_agency
+    )
+
+
+@public.get("/services/{code}", response_class=HTMLResponse)
+def service_page(request: Request, code: str, viewer: OptionalCitizen) -> HTMLResponse:
+    service = get_catalogue().get(code)
+    return render(
+        request,
+        "service.html",
+        service=service,
+        agency=get_agency(service.agency),
+        evidence=evidence_items(code),
+    )
+
+
+@citizen.get("/services/{code}/apply", response_class=HTMLResponse)
+def apply_form(request: Request, code: str, citizen: CurrentCitizen) -> HTMLResponse:
+    return _render_apply(
+        request, code, form=PetitionForm(idempotency_key=secrets.token_urlsafe(16))
+    )
+
+
+@citizen.post("/services/{code}/apply", dependencies=[CsrfProtected])
+def apply(
+    request: Request,
+    code: str,
+    db: Db,
+    citizen: CurrentCitizen,
+    form: Annotated[PetitionForm, Depends(petition_form)],
+) -> Response:
+    service = get_catalogue().get(code)
+    try:
+        petition = submit_petition(
+            db,
+            citizen=citizen,
+            service=service,
+            consented_datasets=form.consent,
+            answers=form.answers,
+            channel="web",
+            idempotency_key=form.idempotency_key or None,
+        )
+    except PortalError as error:
+        # Show the same form again with what the citizen entered, and say what is wrong.
+        return _render_apply(request, code, form=form, error=error)
+    db.commit()
+    notify_worker(request.app)
+    return RedirectResponse(f"/petitions/{petition.id}", status_code=303)
+
+
+def _render_apply(
+    request: Request, code: str, *, form: PetitionForm, error: PortalError | None = None
+) -> HTMLResponse:
+    service = get_catalogue().get(code)
+    return render(
+        request,
+        "apply.html",
+        status_code=error.status_code if error else 200,
+        service=service,
+        agency=get_agency(service.agency),
+        evidence=evidence_items(code),
+        form=form,
+        error=error,
+    )

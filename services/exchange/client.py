@@ -1,0 +1,161 @@
+"""Fetching evidence from agency registries: the portal's information mediator.
+
+Each call names the caller, the purpose, the petition and the consent; asks only for fields in
+the dataset contract; is written to the message log (digests of request and answer) and, when
+it returns a person's data, to that person's access log. The answer must hold exactly the
+fields asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from services.exchange.datasets import DatasetContract
+from services.exchange.errors import (
+    ContractViolationError,
+    RegistryUnavailableError,
+    SubjectNotFoundError,
+)
+from services.exchange.models import DataAccess, ExchangeMessage
+
+
+@dataclass(frozen=True)
+class EvidenceRequest:
+    """Who is asked what, about whom, and why."""
+
+    dataset: DatasetContract
+    fields: tuple[str, ...]
+    subject_national_id: str
+    subject_citizen_id: int
+    purpose_th: str
+    purpose_en: str
+    petition_id: str
+    consent_id: str | None
+    accessed_by: str
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Exchange:
+    """Sends evidence requests over HTTP to the registry URL configured for each agency."""
+
+    def __init__(
+        self,
+        *,
+        registry_urls: dict[str, str],
+        api_key: str,
+        http: httpx.Client,
+        timeout_seconds: float = 5.0,
+        caller: str = "citizen-service-portal",
+    ) -> None:
+        self.registry_urls = registry_urls
+        self.api_key = api_key
+        self.http = http
+        self.timeout_seconds = timeout_seconds
+        self.caller = caller
+
+    def fetch(self, db: Session, request: EvidenceRequest) -> dict[str, Any]:
+        """Returns the requested fields; logs the call, and the access when data came back."""
+        dataset = request.dataset
+        unknown = sorted(set(request.fields) - dataset.field_names)
+        if unknown or not request.fields:
+            raise ContractViolationError(f"fields outside {dataset.qualified_name}: {unknown}")
+        base_url = self.registry_urls.get(dataset.agency)
+        if not base_url:
+            raise RegistryUnavailableError(f"no registry URL configured for {dataset.agency}")
+
+        request_id = uuid.uuid4().hex
+        body = json.dumps(
+            {"subject": request.subject_national_id, "fields": list(request.fields)},
+            ensure_ascii=False,
+        ).encode()
+        message = ExchangeMessage(
+            request_id=request_id,
+            agency=dataset.agency,
+            dataset=dataset.name,
+            petition_id=request.petition_id,
+            consent_id=request.consent_id,
+            purpose=request.purpose_en,
+            request_sha256=_sha256(body),
+        )
+        started = time.perf_counter()
+        try:
+            response = self.http.post(
+                f"{base_url.rstrip('/')}/v1/datasets/{dataset.name}/query",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {self.api_key}",
+                    "X-Request-Id": request_id,
+                    "X-Caller": self.caller,
+                    "X-Purpose": request.purpose_en,
+                    "X-Petition-Id": request.petition_id,
+                    "X-Consent-Ref": request.consent_id or "",
+                },
+                timeout=self.timeout_seconds,
+            )
+        except httpx.HTTPError as exc:
+            message.duration_ms = int((time.perf_counter() - started) * 1000)
+            db.add(message)
+            raise RegistryUnavailableError(f"{dataset.agency}: {type(exc).__name__}") from exc
+        message.duration_ms = int((time.perf_counter() - started) * 1000)
+        message.status_code = response.status_code
+        message.response_sha256 = _sha256(response.content)
+        db.add(message)
+
+        if response.status_code == 404 and _error_code(response) == "not_found":
+            raise SubjectNotFoundError(f"{dataset.qualified_name}: no record for subject")
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise RegistryUnavailableError(f"{dataset.agency}: HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise ContractViolationError(
+                f"{dataset.qualified_name}: HTTP {response.status_code} {_error_code(response)}"
+            )
+        fields = _answered_fields(response)
+        if set(fields) != set(request.fields):
+            raise ContractViolationError(
+                f"{dataset.qualified_name}: answered {sorted(fields)}, asked {list(request.fields)}"
+            )
+        db.add(
+            DataAccess(
+                citizen_id=request.subject_citizen_id,
+                agency=dataset.agency,
+                dataset=dataset.name,
+                fields=list(request.fields),
+                purpose_th=request.purpose_th,
+                purpose_en=request.purpose_en,
+                accessed_by=request.accessed_by,
+                petition_id=request.petition_id,
+                request_id=request_id,
+            )
+        )
+        return fields
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("error", ""))
+    except ValueError:
+        return ""
+
+
+def _answered_fields(response: httpx.Response) -> dict[str, Any]:
+    try:
+        fields = response.json()["fields"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RegistryUnavailableError(
+            "registry answered something that is not the contract"
+        ) from exc
+    if not isinstance(fields, dict):
+        raise RegistryUnavailableError("registry answered something that is not the contract")
+    return fields

@@ -1,0 +1,55 @@
+"""Petition errors.
+
+PortalError
+├── ConsentRequiredError (400)   evidence needs consent that was not given
+├── InvalidAnswersError (400)    form answers missing or not allowed
+├── ChannelNotOfferedError (400) the service is not offered on this channel
+├── AssuranceTooLowError (403)   the sign-in's IAL is below the service's minimum
+├── PetitionNotFoundError (404)  unknown, or someone else's
+└── IdempotencyConflictError (409) the same key was used for a different petition
+"""
+
+from __future__ import annotations
+
+from portal.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+
+
+class ConsentRequiredError(BadRequestError):
+    code = "consent_required"
+    default_th = (
+        "บริการนี้ต้องได้รับความยินยอมจากท่านเพื่อดึงข้อมูลจากหน่วยงานเจ้าของข้อมูล กรุณาให้ความยินยอมสำหรับทุกรายการ"
+    )
+    default_en = (
+        "This service needs your consent to fetch the data from the agency that holds it; "
+        "please consent to every item"
+    )
+
+
+class InvalidAnswersError(BadRequestError):
+    code = "invalid_answers"
+    default_th = "กรุณากรอกข้อมูลในแบบคำขอให้ครบถ้วนและถูกต้อง"
+    default_en = "Please complete the form correctly"
+
+
+class ChannelNotOfferedError(BadRequestError):
+    code = "channel_not_offered"
+    default_th = "บริการนี้ไม่เปิดให้ยื่นผ่านช่องทางนี้"
+    default_en = "This service is not offered on this channel"
+
+
+class AssuranceTooLowError(ForbiddenError):
+    code = "assurance_too_low"
+    default_th = "บริการนี้ต้องยืนยันตัวตนในระดับที่สูงขึ้น"
+    default_en = "This service needs a higher identity assurance level"
+
+
+class PetitionNotFoundError(NotFoundError):
+    code = "petition_not_found"
+    default_th = "ไม่พบคำขอที่ระบุ"
+    default_en = "There is no such petition"
+
+
+class IdempotencyConflictError(ConflictError):
+    code = "idempotency_conflict"
+    default_th = "รหัสป้องกันการยื่นซ้ำนี้ถูกใช้กับคำขออื่นแล้ว"
+    default_en = "This idempotency key was already used for a different petition"

@@ -1,0 +1,135 @@
+"""Petitions, the consents given for them, their history and the work they imply."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.db import AwareDateTime, utcnow
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class PetitionState(StrEnum):
+    """The states of ARCHITECTURE.md §Decide."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    EVIDENCE_PENDING = "evidence_pending"
+    IN_REVIEW = "in_review"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+FINAL_STATES = frozenset({PetitionState.ISSUED, PetitionState.REJECTED, PetitionState.WITHDRAWN})
+
+
+class Petition(SQLModel, table=True):
+    """A citizen's request for a service, filed under one version of its definition."""
+
+    __tablename__ = "petition"
+    __table_args__ = (UniqueConstraint("citizen_id", "idempotency_key"),)
+
+    id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    service_code: str = Field(max_length=64, index=True)
+    service_version: int
+    state: PetitionState = Field(default=PetitionState.SUBMITTED, max_length=32, index=True)
+    channel: str = Field(default="web", max_length=16)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Fetched evidence, keyed by "agency.dataset": kept so the certificate can be re-rendered.
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    decision_reason_th: str = ""
+    decision_reason_en: str = ""
+    document_number: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+
+class Consent(SQLModel, table=True):
+    """The citizen's consent to fetch one dataset for one petition; its id travels with the call."""
+
+    __tablename__ = "consent"
+
+    id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
+    petition_id: str = Field(foreign_key="petition.id", index=True, max_length=36)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    dataset: str = Field(max_length=64)
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    purpose_en: str
+    given_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class PetitionEvent(SQLModel, table=True):
+    """One step in a petition's history, shown on its status page."""
+
+    __tablename__ = "petition_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: str = Field(foreign_key="petition.id", index=True, max_length=36)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    actor: str = Field(max_length=64)  # "citizen", "system", later "officer:<id>"
+    note: str = ""
+    at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PetitionJob(SQLModel, table=True):
+    """Work a state change implies, written in the same transaction and run by a worker."""
+
+    __tablename__ = "petition_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: str = Field(foreign_key="petition.id", index=True, max_length=36)
+    kind: str = Field(default="process", max_length=32)
+    state: JobState = Field(default=JobState.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    run_after: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
+    locked_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class PetitionCreate(BaseModel):
+    """What a citizen submits (API body; the web form maps onto it)."""
+
+    service_code: str
+    consent: list[str] = []  # datasets consented to, e.g. ["dopa.population"]
+    answers: dict[str, str] = {}
+
+
+class PetitionPublic(BaseModel):
+    """A petition as its owner sees it."""
+
+    id: str
+    service_code: str
+    service_version: int
+    state: PetitionState
+    channel: str
+    answers: dict[str, Any]
+    decision_reason_th: str
+    decision_reason_en: str
+    document_number: str | None
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None

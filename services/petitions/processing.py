@@ -1,0 +1,180 @@
+"""Carrying a petition forward: fetch evidence, decide automatic services, issue the certificate.
+
+Each step is safe to repeat: evidence already fetched is not fetched again, and a document is
+issued at most once per petition, so a worker that dies mid-way can simply run it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from documents.service import issue_document, mask_name
+from identity.models import Citizen
+from portal.db import utcnow
+from services.agencies import CERTIFICATE_CONTEXTS, get_agency
+from services.catalogue.definitions import EvidenceSpec, ServiceDefinition
+from services.catalogue.service import get_catalogue
+from services.exchange.client import EvidenceRequest, Exchange
+from services.exchange.errors import (
+    ContractViolationError,
+    RegistryUnavailableError,
+    SubjectNotFoundError,
+)
+from services.petitions.models import FINAL_STATES, Consent, Petition, PetitionState
+from services.petitions.service import change_state
+
+
+class Outcome(StrEnum):
+    DONE = "done"  # nothing more for a worker to do now
+    RETRY = "retry"  # a registry was unavailable: run again later
+
+
+@dataclass(frozen=True)
+class ProcessingContext:
+    """What processing needs from outside the database."""
+
+    exchange: Exchange
+    data_dir: Path
+    base_url: str
+
+
+@dataclass(frozen=True)
+class ProcessingResult:
+    outcome: Outcome
+    reason: str = ""
+
+
+def process_petition(db: Session, *, petition_id: str, ctx: ProcessingContext) -> ProcessingResult:
+    """Moves a petition as far as it can go without a person; see the module doc."""
+    petition = db.get(Petition, petition_id)
+    if petition is None or petition.state in FINAL_STATES:
+        return ProcessingResult(Outcome.DONE)
+    service = get_catalogue().get(petition.service_code)
+    citizen = db.get(Citizen, petition.citizen_id)
+    if citizen is None:  # impossible with the foreign key; guard anyway
+        return ProcessingResult(Outcome.DONE, "no citizen")
+
+    if petition.state == PetitionState.SUBMITTED:
+        change_state(db, petition, PetitionState.EVIDENCE_PENDING, actor="system")
+
+    if petition.state == PetitionState.EVIDENCE_PENDING:
+        for item in service.evidence:
+            if item.dataset in petition.evidence:
+                continue
+            try:
+                fields = ctx.exchange.fetch(
+                    db, _evidence_request(db, petition, citizen, service, item)
+                )
+            except RegistryUnavailableError as exc:
+                return ProcessingResult(Outcome.RETRY, str(exc))
+            except SubjectNotFoundError:
+                _decide(db, petition, PetitionState.REJECTED, reason=_NO_RECORD)
+                return ProcessingResult(Outcome.DONE)
+            except ContractViolationError as exc:
+                change_state(db, petition, PetitionState.IN_REVIEW, actor="system", note=str(exc))
+                return ProcessingResult(Outcome.DONE, str(exc))
+            petition.evidence = {**petition.evidence, item.dataset: fields}
+            db.add(petition)
+        if service.decision == "automatic":
+            _decide(db, petition, PetitionState.APPROVED, reason=_AUTO_APPROVED)
+        else:
+            change_state(db, petition, PetitionState.IN_REVIEW, actor="system")
+            return ProcessingResult(Outcome.DONE)
+
+    if petition.state == PetitionState.APPROVED:
+        if service.certificate is not None:
+            _issue_certificate(db, petition, citizen, service, ctx)
+        change_state(db, petition, PetitionState.ISSUED, actor="system")
+    db.flush()
+    return ProcessingResult(Outcome.DONE)
+
+
+_AUTO_APPROVED = ("อนุมัติโดยระบบอัตโนมัติ", "Approved automatically")
+_NO_RECORD = (
+    "ไม่พบข้อมูลของท่านในทะเบียนของหน่วยงาน กรุณาติดต่อสำนักทะเบียน",
+    "The agency's register holds no record for you; please contact your registration office",
+)
+
+
+def _decide(
+    db: Session, petition: Petition, state: PetitionState, *, reason: tuple[str, str]
+) -> None:
+    petition.decision_reason_th, petition.decision_reason_en = reason
+    petition.decided_at = utcnow()
+    change_state(db, petition, state, actor="system", note=reason[1])
+
+
+def _evidence_request(
+    db: Session,
+    petition: Petition,
+    citizen: Citizen,
+    service: ServiceDefinition,
+    item: EvidenceSpec,
+) -> EvidenceRequest:
+    agency = get_agency(item.agency)
+    contract = agency.dataset(item.dataset_name) if agency else None
+    if contract is None:
+        raise ContractViolationError(f"unknown dataset {item.dataset}")
+    consent = db.exec(
+        select(Consent).where(Consent.petition_id == petition.id, Consent.dataset == item.dataset)
+    ).first()
+    return EvidenceRequest(
+        dataset=contract,
+        fields=item.fields,
+        subject_national_id=citizen.national_id,
+        subject_citizen_id=citizen.id,  # type: ignore[arg-type]
+        purpose_th=item.purpose.th,
+        purpose_en=item.purpose.en,
+        petition_id=petition.id,
+        consent_id=consent.id if consent else None,
+        accessed_by=f"portal: {service.code}",
+    )
+
+
+def _issue_certificate(
+    db: Session,
+    petition: Petition,
+    citizen: Citizen,
+    service: ServiceDefinition,
+    ctx: ProcessingContext,
+) -> None:
+    certificate = service.certificate
+    agency = get_agency(service.agency)
+    assert certificate is not None and agency is not None
+    context = CERTIFICATE_CONTEXTS[certificate.template](
+        evidence=petition.evidence, national_id=citizen.national_id, answers=petition.answers
+    )
+    context["agency"] = {
+        "code": agency.code,
+        "name_th": agency.name_th,
+        "name_en": agency.name_en,
+        "address_th": agency.address_th,
+        "address_en": agency.address_en,
+    }
+    holder = context["holder"]
+    document = issue_document(
+        db,
+        data_dir=ctx.data_dir,
+        base_url=ctx.base_url,
+        citizen_id=citizen.id,  # type: ignore[arg-type]
+        petition_id=petition.id,
+        agency_code=agency.code,
+        agency_name_th=agency.name_th,
+        agency_name_en=agency.name_en,
+        template=certificate.template,
+        title_th=certificate.title.th,
+        title_en=certificate.title.en,
+        context=context,
+        holder_display_th=mask_name(
+            holder["given_name_th"], holder["family_name_th"], holder["title_th"]
+        ),
+        holder_display_en=mask_name(
+            holder["given_name_en"], holder["family_name_en"], holder["title_en"]
+        ),
+    )
+    petition.document_number = document.number
+    db.add(petition)

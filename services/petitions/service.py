@@ -1,0 +1,137 @@
+"""Filing a petition: one transaction records it, the consents, its history and its job."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from identity.models import Citizen
+from portal.db import utcnow
+from services.catalogue.definitions import ServiceDefinition
+from services.petitions.errors import (
+    AssuranceTooLowError,
+    ChannelNotOfferedError,
+    ConsentRequiredError,
+    IdempotencyConflictError,
+    InvalidAnswersError,
+)
+from services.petitions.models import (
+    Consent,
+    Petition,
+    PetitionEvent,
+    PetitionJob,
+    PetitionState,
+)
+
+
+def validate_answers(service: ServiceDefinition, answers: dict[str, str]) -> dict[str, str]:
+    """Keeps only the form's fields, checks required ones and allowed choices."""
+    clean: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for field in service.form:
+        value = str(answers.get(field.name, "")).strip()
+        if not value:
+            if field.required:
+                problems[field.name] = "required"
+            continue
+        if len(value) > field.max_length:
+            problems[field.name] = "too_long"
+        elif field.kind == "choice" and value not in {c[0] for c in field.choices}:
+            problems[field.name] = "not_a_choice"
+        clean[field.name] = value
+    if problems:
+        raise InvalidAnswersError(fields=problems)
+    return clean
+
+
+def submit_petition(
+    db: Session,
+    *,
+    citizen: Citizen,
+    service: ServiceDefinition,
+    consented_datasets: list[str],
+    answers: dict[str, str],
+    channel: str,
+    idempotency_key: str | None = None,
+) -> Petition:
+    """Files a petition, or returns the one already filed with the same idempotency key.
+
+    Consent must cover every item whose definition requires it (uploading a copy instead is
+    the fallback a later release adds); the work to fetch and decide is queued as a job.
+    """
+    if idempotency_key:
+        existing = _by_idempotency_key(db, citizen_id=citizen.id, key=idempotency_key)
+        if existing is not None:
+            if existing.service_code != service.code:
+                raise IdempotencyConflictError()
+            return existing
+    if channel not in service.channels:
+        raise ChannelNotOfferedError(channel=channel)
+    if citizen.ial < service.min_ial:
+        raise AssuranceTooLowError(required=service.min_ial, current=citizen.ial)
+    clean_answers = validate_answers(service, answers)
+    missing = [
+        e.dataset
+        for e in service.evidence
+        if e.consent_required and e.dataset not in set(consented_datasets)
+    ]
+    if missing:
+        raise ConsentRequiredError(datasets=missing)
+
+    petition = Petition(
+        citizen_id=citizen.id,  # type: ignore[arg-type]
+        service_code=service.code,
+        service_version=service.version,
+        state=PetitionState.SUBMITTED,
+        channel=channel,
+        answers=clean_answers,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with db.begin_nested():
+            db.add(petition)
+            db.flush()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its petition.
+        existing = _by_idempotency_key(db, citizen_id=citizen.id, key=idempotency_key or "")
+        if existing is None:
+            raise
+        return existing
+    for item in service.evidence:
+        db.add(
+            Consent(
+                petition_id=petition.id,
+                citizen_id=citizen.id,  # type: ignore[arg-type]
+                dataset=item.dataset,
+                fields=list(item.fields),
+                purpose_en=item.purpose.en,
+            )
+        )
+    db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor="citizen"))
+    db.add(PetitionJob(petition_id=petition.id, kind="process"))
+    db.flush()
+    return petition
+
+
+def change_state(
+    db: Session, petition: Petition, to_state: PetitionState, *, actor: str, note: str = ""
+) -> None:
+    """The one place a petition's state changes, so every change is in its history."""
+    db.add(
+        PetitionEvent(
+            petition_id=petition.id,
+            from_state=petition.state,
+            to_state=to_state,
+            actor=actor,
+            note=note,
+        )
+    )
+    petition.state = to_state
+    petition.updated_at = utcnow()
+    db.add(petition)
+
+
+def _by_idempotency_key(db: Session, *, citizen_id: int | None, key: str) -> Petition | None:
+    return db.exec(
+        select(Petition).where(Petition.citizen_id == citizen_id, Petition.idempotency_key == key)
+    ).first()

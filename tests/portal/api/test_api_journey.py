@@ -1,0 +1,127 @@
+"""The same journey over the JSON API with a bearer token from the provider."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from services.petitions.models import Petition
+from tests.fixtures.identity import obtain_access_token
+
+SERVICE = "dopa.residence-certificate"
+
+
+@pytest.fixture
+def token(settings, people) -> str:
+    return obtain_access_token(settings, people[0])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_catalogue_is_public(client):
+    services = client.get("/api/v1/services").json()
+    residence = next(s for s in services if s["code"] == SERVICE)
+    assert residence["agency"] == "dopa" and residence["name"]["th"] == "หนังสือรับรองการอยู่อาศัย"
+    detail = client.get(f"/api/v1/services/{SERVICE}").json()
+    assert detail["evidence"][0]["dataset"] == "dopa.population"
+
+
+def test_api_journey_from_petition_to_verified_pdf(client, token, process_jobs, people):
+    body = {
+        "service_code": SERVICE,
+        "consent": ["dopa.population"],
+        "answers": {"purpose": "employment"},
+    }
+    headers = {**bearer(token), "Idempotency-Key": "k-1"}
+    created = client.post("/api/v1/petitions", json=body, headers=headers)
+    assert created.status_code == 202, created.text
+    petition = created.json()
+    assert petition["state"] == "submitted"
+
+    process_jobs()
+    issued = client.get(f"/api/v1/petitions/{petition['id']}", headers=bearer(token)).json()
+    assert issued["state"] == "issued"
+    number = issued["document_number"]
+
+    documents = client.get("/api/v1/documents", headers=bearer(token)).json()
+    assert [d["number"] for d in documents] == [number]
+    pdf = client.get(f"/api/v1/documents/{number}/pdf", headers=bearer(token))
+    assert pdf.content.startswith(b"%PDF-")
+
+    verdict = client.post(
+        "/api/v1/verify", files={"file": ("c.pdf", pdf.content, "application/pdf")}
+    ).json()
+    assert verdict["genuine"] is True and verdict["document"]["number"] == number
+    assert client.get(f"/api/v1/verify/{number}").json()["status"] == "valid"
+
+    reads = client.get("/api/v1/me/data-access", headers=bearer(token)).json()
+    assert reads[0]["agency"] == "dopa" and "address" in reads[0]["fields"]
+
+
+def test_same_idempotency_key_files_one_petition(client, token, db: Session):
+    body = {"service_code": SERVICE, "consent": ["dopa.population"], "answers": {"purpose": "bank"}}
+    headers = {**bearer(token), "Idempotency-Key": "same"}
+    first = client.post("/api/v1/petitions", json=body, headers=headers).json()
+    second = client.post("/api/v1/petitions", json=body, headers=headers).json()
+    assert first["id"] == second["id"]
+    assert len(db.exec(select(Petition)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-jwt"}, 401),
+        ({"Authorization": "Basic abc"}, 401),
+    ],
+)
+def test_citizen_endpoints_need_a_valid_bearer_token(client, headers, status):
+    answer = client.get("/api/v1/petitions", headers=headers)
+    assert answer.status_code == status
+    assert answer.json()["error"] == "invalid_token"
+
+
+def test_tampered_token_is_refused(client, token):
+    head, body, signature = token.split(".")
+    answer = client.get("/api/v1/petitions", headers=bearer(f"{head}.{body}.{signature[::-1]}"))
+    assert answer.status_code == 401
+
+
+def test_api_errors_are_bilingual_json(client, token, db: Session):
+    unknown = client.post(
+        "/api/v1/petitions",
+        json={"service_code": "nope.nothing", "consent": []},
+        headers=bearer(token),
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_service"
+    no_consent = client.post(
+        "/api/v1/petitions",
+        json={"service_code": SERVICE, "consent": [], "answers": {"purpose": "bank"}},
+        headers=bearer(token),
+    )
+    assert no_consent.status_code == 400
+    assert set(no_consent.json()["message"]) == {"th", "en"}
+    malformed = client.post("/api/v1/petitions", json={"consent": "x"}, headers=bearer(token))
+    assert malformed.status_code == 422
+    assert db.exec(select(Petition)).all() == []
+
+
+def test_citizen_cannot_read_another_citizens_petition_over_the_api(
+    client, token, settings, people
+):
+    body = {"service_code": SERVICE, "consent": ["dopa.population"], "answers": {"purpose": "bank"}}
+    petition = client.post("/api/v1/petitions", json=body, headers=bearer(token)).json()
+    other = obtain_access_token(settings, people[1])
+    assert (
+        client.get(f"/api/v1/petitions/{petition['id']}", headers=bearer(other)).status_code == 404
+    )
+
+
+def test_verify_api_refuses_non_pdf_and_unknown_numbers(client):
+    not_pdf = client.post("/api/v1/verify", files={"file": ("x.pdf", b"hello", "application/pdf")})
+    assert not_pdf.status_code == 415 and not_pdf.json()["error"] == "unsupported_media_type"
+    missing = client.post("/api/v1/verify")
+    assert missing.status_code in (415, 422)
+    assert client.get("/api/v1/verify/DOPA-2569-ABCDEFGH").status_code == 404

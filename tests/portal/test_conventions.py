@@ -1,0 +1,79 @@
+"""Guard tests that keep the project's conventions true."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from fastapi.routing import APIRoute
+
+from portal.csrf import verify_csrf
+from portal.deps import get_api_citizen, get_current_citizen
+from portal.i18n import load_catalog
+
+AUDIENCES = {"public", "citizen", "officer", "kiosk"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dependency_calls(route: APIRoute) -> set[object]:
+    seen: set[object] = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        seen.add(dep.call)
+        stack.extend(dep.dependencies)
+    return seen
+
+
+def test_every_route_names_exactly_one_audience(app):
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            audiences = set(route.tags) & AUDIENCES
+            assert len(audiences) == 1, f"{route.path} has audiences {route.tags}"
+
+
+def test_citizen_routes_require_a_signed_in_citizen(app):
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "citizen" in route.tags:
+            calls = _dependency_calls(route)
+            assert get_current_citizen in calls or get_api_citizen in calls, route.path
+
+
+def test_every_html_form_post_checks_csrf(app):
+    for route in app.routes:
+        if (
+            isinstance(route, APIRoute)
+            and "POST" in route.methods
+            and not route.path.startswith("/api/")
+        ):
+            assert verify_csrf in _dependency_calls(route), f"{route.path} has no CSRF check"
+
+
+def test_every_message_has_a_thai_translation():
+    thai = load_catalog("th")
+    missing = []
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT),
+        method_map=[("templates/pages/**.html", "jinja2")],
+        options_map={"templates/pages/**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid and msgid not in thai:
+                missing.append(msgid)
+    assert missing == []
+
+
+def test_every_agency_folder_is_listed():
+    from services.agencies import AGENCY_MODULES
+
+    listed = {Path(inspect.getfile(m)).parent.name for m in AGENCY_MODULES}
+    folders = {p.parent.name for p in (ROOT / "services").glob("*/contract.py")}
+    assert folders == listed
+
+
+def test_every_service_definition_validates():
+    from services.catalogue.service import load_catalogue
+
+    catalogue = load_catalogue()
+    assert "dopa.residence-certificate" in {s.code for s in catalogue.services}
