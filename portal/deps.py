@@ -22,6 +22,8 @@ from portal.errors import AuthenticationRequiredError
 from portal.settings import Settings
 
 SESSION_COOKIE = "portal_session"
+# Dependencies that only read app state are `async def`: FastAPI runs sync dependencies in the
+# thread pool, one hop each, which costs more than the lookup itself.
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,14 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_relying_party(request: Request) -> RelyingParty:
+async def get_relying_party(request: Request) -> RelyingParty:
     return request.app.state.relying_party
 
 
