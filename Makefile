@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: help install system-packages demo test test-fast lint typecheck bench clean
+.PHONY: help install system-packages demo test test-fast lint bench clean
 
 help: ## list the documented targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -41,6 +41,7 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff format --check .
 
 bench: install ## benchmarks: certificate render+sign, verification request rate
+	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/bench_certificates.py
 	$(BIN)/python bench/bench_verify.py
 
