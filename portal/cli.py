@@ -8,7 +8,9 @@ import sys
 
 import typer
 
-app = typer.Typer(help="Citizen Service Portal", no_args_is_help=True)
+app = typer.Typer(
+    help="Citizen Service Portal", no_args_is_help=True, pretty_exceptions_enable=False
+)
 services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
 app.add_typer(services_app, name="services")

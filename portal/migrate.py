@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from portal.db import ensure_sqlite_directory
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -19,4 +21,5 @@ def alembic_config(database_url: str) -> Config:
 
 def migrate(database_url: str, revision: str = "head") -> None:
     """Brings the database schema up to `revision`."""
+    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)

@@ -1,0 +1,42 @@
+"""The `portal` command on a fresh machine: nothing exists yet under the data directory."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from portal.cli import app
+from portal.settings import get_settings
+
+
+def run(monkeypatch, tmp_path, *args: str):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "fresh" / "var"))
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_migrate_creates_a_fresh_data_directory(monkeypatch, tmp_path):
+    result = run(monkeypatch, tmp_path, "migrate")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fresh" / "var" / "portal.db").exists()
+
+
+def test_seed_creates_keys_outside_the_repository(monkeypatch, tmp_path):
+    result = run(monkeypatch, tmp_path, "seed")
+    assert result.exit_code == 0, result.output
+    assert any((tmp_path / "fresh" / "var" / "pki").iterdir())
+
+
+def test_services_check_validates_every_definition(monkeypatch, tmp_path):
+    result = run(monkeypatch, tmp_path, "services", "check")
+    assert result.exit_code == 0 and "dopa.residence-certificate" in result.output
+
+
+def test_production_mode_with_demo_secrets_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    result = run(monkeypatch, tmp_path, "migrate")
+    assert result.exit_code == 2
+    assert "PORTAL_OIDC_CLIENT_SECRET is the demo value" in result.output
