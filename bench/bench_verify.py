@@ -64,13 +64,7 @@ def seed_document(data_dir: Path, database_url: str) -> tuple[str, bytes]:
             national_id=person.national_id,
             answers={"purpose": "bank"},
         )
-        context["agency"] = {
-            "code": AGENCY.code,
-            "name_th": AGENCY.name_th,
-            "name_en": AGENCY.name_en,
-            "address_th": AGENCY.address_th,
-            "address_en": AGENCY.address_en,
-        }
+        context["agency"] = AGENCY.letterhead()
         document = issue_document(
             db,
             data_dir=data_dir,

@@ -18,5 +18,15 @@ class Agency:
     address_en: str = ""
     datasets: tuple[DatasetContract, ...] = field(default_factory=tuple)
 
+    def letterhead(self) -> dict[str, str]:
+        """The agency block every certificate template prints at its head."""
+        return {
+            "code": self.code,
+            "name_th": self.name_th,
+            "name_en": self.name_en,
+            "address_th": self.address_th,
+            "address_en": self.address_en,
+        }
+
     def dataset(self, name: str) -> DatasetContract | None:
         return next((d for d in self.datasets if d.name == name), None)

@@ -148,13 +148,7 @@ def _issue_certificate(
     context = CERTIFICATE_CONTEXTS[certificate.template](
         evidence=petition.evidence, national_id=citizen.national_id, answers=petition.answers
     )
-    context["agency"] = {
-        "code": agency.code,
-        "name_th": agency.name_th,
-        "name_en": agency.name_en,
-        "address_th": agency.address_th,
-        "address_en": agency.address_en,
-    }
+    context["agency"] = agency.letterhead()
     holder = context["holder"]
     document = issue_document(
         db,
