@@ -25,7 +25,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: system-packages $(STAMP) ## create .venv and install everything (Python and system)
+# axe-core for the accessibility test, from the npm registry (no browser download). Without npm
+# the test is skipped and says why.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4
+
+axe: ## fetch axe-core for the browser accessibility test (needs npm; skipped without it)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXE); \
+	else echo "npm not found: tests/browser/test_accessibility.py will be skipped"; fi
+
+install: system-packages $(STAMP) axe ## create .venv and install everything (Python and system)
 
 demo: install ## run the portal with demo data on http://127.0.0.1:8000
 	$(BIN)/portal demo

@@ -35,6 +35,27 @@ def local_date(value: date | datetime | None) -> str:
     return format_thai_date(value) if current_language.get() == "th" else format_english_date(value)
 
 
+def agency_name(code: str) -> str:
+    """An agency's name in the reader's language (documents store only the code)."""
+    from services.agencies import get_agency
+
+    agency = get_agency(code)
+    if agency is None:
+        return code
+    return agency.name_th if current_language.get() == "th" else agency.name_en
+
+
+def service_name(code: str) -> str:
+    """A service's name in the reader's language, or the code if it left the catalogue."""
+    from services.catalogue.errors import UnknownServiceError
+    from services.catalogue.service import get_catalogue
+
+    try:
+        return get_catalogue().get(code).name.get(current_language.get())
+    except UnknownServiceError:
+        return code
+
+
 def _build_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR / "pages"),
@@ -46,6 +67,8 @@ def _build_env() -> Environment:
     env.filters["local_date"] = local_date
     env.filters["citizen_id"] = format_citizen_id
     env.filters["masked_id"] = mask_citizen_id
+    env.globals["agency_name"] = agency_name
+    env.globals["service_name"] = service_name
     return env
 
 

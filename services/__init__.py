@@ -5,5 +5,6 @@
    in the same transaction.
 3. A worker fetches the evidence through `services.exchange` from the owning agency's registry
    (over HTTP, logged), decides automatic services, and asks `documents` to issue the certificate.
-4. One module per agency (`services.dopa`, …) declares its contract and holds its reference registry.
+4. One module per agency (`services.dopa`, …) declares its contract and holds its reference
+   registry.
 """

@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.servers",
     "tests.fixtures.identity",
+    "tests.fixtures.browser",
 ]
 
 

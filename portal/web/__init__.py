@@ -9,6 +9,7 @@ def routers() -> list[APIRouter]:
     from portal.web import access_log, auth, catalogue, documents, home, petitions, verify
 
     return [
+        home.health,
         home.router,
         auth.router,
         catalogue.public,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.app import notify_worker
 from portal.csrf import CsrfProtected
-from portal.deps import CurrentCitizen, Db, OptionalCitizen
+from portal.deps import CurrentCitizen, Db, get_optional_citizen
 from portal.errors import PortalError
 from portal.forms import PetitionForm, petition_form
 from portal.templating import render
@@ -18,7 +18,9 @@ from services.agencies import get_agency
 from services.catalogue.service import get_catalogue, search_services
 from services.petitions.service import submit_petition
 
-public = APIRouter(tags=["public"], include_in_schema=False)
+public = APIRouter(
+    tags=["public"], include_in_schema=False, dependencies=[Depends(get_optional_citizen)]
+)
 citizen = APIRouter(tags=["citizen"], include_in_schema=False)
 
 
@@ -42,7 +44,7 @@ def evidence_items(service_code: str) -> list[dict[str, object]]:
 
 
 @public.get("/services", response_class=HTMLResponse)
-def catalogue(request: Request, viewer: OptionalCitizen, q: str = "") -> HTMLResponse:
+def catalogue(request: Request, q: str = "") -> HTMLResponse:
     services = search_services(get_catalogue(), q[:100])
     return render(
         request, "catalogue.html", services=services, query=q[:100], get_agency=get_agency
@@ -50,7 +52,7 @@ def catalogue(request: Request, viewer: OptionalCitizen, q: str = "") -> HTMLRes
 
 
 @public.get("/services/{code}", response_class=HTMLResponse)
-def service_page(request: Request, code: str, viewer: OptionalCitizen) -> HTMLResponse:
+def service_page(request: Request, code: str) -> HTMLResponse:
     service = get_catalogue().get(code)
     return render(
         request,

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from identity.oidc import safe_next_url
 from portal.db import database_state
-from portal.deps import OptionalCitizen
+from portal.deps import get_optional_citizen
 from portal.i18n import LANG_COOKIE, LANGUAGES
 from portal.templating import render
 from services.catalogue.service import get_catalogue
 
-router = APIRouter(tags=["public"], include_in_schema=False)
+# Public pages still show who is signed in, so the header keeps "My documents" and "Sign out".
+router = APIRouter(
+    tags=["public"], include_in_schema=False, dependencies=[Depends(get_optional_citizen)]
+)
+health = APIRouter(tags=["public"])
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, citizen: OptionalCitizen) -> HTMLResponse:
+def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", services=get_catalogue().services[:6])
 
 
@@ -35,7 +39,7 @@ def switch_language(request: Request, code: str, next: str = "/") -> RedirectRes
     return response
 
 
-@router.get("/healthz", include_in_schema=True)
+@health.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     """Liveness and database state, for load balancers and the demo."""
     db = database_state(request.app.state.engine)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from documents.numbers import is_well_formed_number
 from documents.service import get_document_by_number
 from documents.verify import NotAPdfError, verify_pdf
 from portal.csrf import CsrfProtected
-from portal.deps import Db, SettingsDep
+from portal.deps import Db, SettingsDep, get_optional_citizen
 from portal.errors import NotFoundError
 from portal.templating import render
 from portal.uploads import not_a_pdf, read_pdf_upload
 
-router = APIRouter(tags=["public"], include_in_schema=False)
+router = APIRouter(
+    tags=["public"], include_in_schema=False, dependencies=[Depends(get_optional_citizen)]
+)
 
 
 class DocumentNotFoundError(NotFoundError):

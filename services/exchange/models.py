@@ -41,7 +41,7 @@ class DataAccess(SQLModel, table=True):
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     purpose_th: str
     purpose_en: str
-    accessed_by: str = Field(max_length=128)  # who asked: "portal: dopa.residence-certificate"
+    accessed_by: str = Field(max_length=128)  # the service the portal read it for
     petition_id: str | None = Field(default=None, max_length=36, index=True)
     request_id: str = Field(max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)

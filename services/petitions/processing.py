@@ -131,7 +131,7 @@ def _evidence_request(
         purpose_en=item.purpose.en,
         petition_id=petition.id,
         consent_id=consent.id if consent else None,
-        accessed_by=f"portal: {service.code}",
+        accessed_by=service.code,
     )
 
 
