@@ -6,4 +6,7 @@
    signs PAdES with pyHanko.
 4. `documents.service` stores the signed PDF and its hash; `documents.verify` checks a number or
    an uploaded PDF (signature, chain, hash against our record).
+5. `documents.wallet` answers which documents a citizen may list and download.
+
+Key types, CA layout and what later issues add: docs/decisions/0002-document-signing.md.
 """

@@ -107,10 +107,14 @@ def format_citizen_id(value: str | int) -> str:
     return f"{digits[0]}-{digits[1:5]}-{digits[5:10]}-{digits[10:12]}-{digits[12]}"
 
 
+def _text(address: Mapping[str, Any], key: str) -> str:
+    return str(address.get(key) or "").strip()
+
+
 def _is_bangkok(address: Mapping[str, Any]) -> bool:
-    return address.get("province_th") == "กรุงเทพมหานคร" or str(
-        address.get("province_en", "")
-    ).strip().lower() in ("bangkok", "krung thep maha nakhon")
+    return _text(address, "province_th") == "กรุงเทพมหานคร" or _text(
+        address, "province_en"
+    ).lower() in ("bangkok", "krung thep maha nakhon")
 
 
 def _with_prefix(prefix: str, value: str, *, space: bool = False) -> str:
@@ -127,56 +131,49 @@ def format_thai_address(address: Mapping[str, Any]) -> str:
     """
     bangkok = _is_bangkok(address)
     parts = [
-        _with_prefix("บ้านเลขที่", str(address.get("house_no", "")), space=True),
-        _with_prefix("หมู่ที่", str(address.get("moo", "")), space=True),
-        _with_prefix("ซอย", str(address.get("soi", ""))),
-        _with_prefix("ถนน", str(address.get("road", ""))),
-        _with_prefix("แขวง" if bangkok else "ตำบล", str(address.get("subdistrict_th", ""))),
-        _with_prefix("เขต" if bangkok else "อำเภอ", str(address.get("district_th", ""))),
-        str(address.get("province_th", "")).strip()
+        _with_prefix("บ้านเลขที่", _text(address, "house_no"), space=True),
+        _with_prefix("หมู่ที่", _text(address, "moo"), space=True),
+        _with_prefix("ซอย", _text(address, "soi")),
+        _with_prefix("ถนน", _text(address, "road")),
+        _with_prefix("แขวง" if bangkok else "ตำบล", _text(address, "subdistrict_th")),
+        _with_prefix("เขต" if bangkok else "อำเภอ", _text(address, "district_th")),
+        _text(address, "province_th")
         if bangkok
-        else _with_prefix("จังหวัด", str(address.get("province_th", ""))),
-        str(address.get("postal_code", "")).strip(),
+        else _with_prefix("จังหวัด", _text(address, "province_th")),
+        _text(address, "postal_code"),
     ]
     return " ".join(part for part in parts if part)
 
 
 def format_english_address(address: Mapping[str, Any]) -> str:
-    """ "99/1 Moo 4, Soi …, … Road, … Subdistrict, … District, Province 10200"; empty parts left out.
+    """Like "99/1 Moo 4, Soi …, … Road, … Subdistrict, … District, Province 10200", gaps skipped.
 
-    Soi and road come from the registry as written there (often in Thai) and are not translated.
+    Soi and road come from the registry as written there (often in Thai) and are not translated;
+    only a leading ซอย/ถนน is dropped, since "Soi"/"Road" already say it.
     """
     bangkok = _is_bangkok(address)
 
     def suffixed(value: str, suffix: str) -> str:
-        value = value.strip()
         if not value or bangkok or value.lower().endswith(suffix.lower()):
             return value
         return f"{value} {suffix}"
 
-    house = " ".join(
-        part
-        for part in (
-            str(address.get("house_no", "")).strip(),
-            _with_prefix("Moo", str(address.get("moo", "")), space=True),
-        )
-        if part
-    )
-    road = str(address.get("road", "")).strip()
+    soi = _text(address, "soi").removeprefix("ซอย").strip()
+    road = _text(address, "road").removeprefix("ถนน").strip()
     parts = [
-        house,
-        _with_prefix("Soi", str(address.get("soi", "")), space=True),
-        road if not road or road.lower().endswith(("road", "rd.")) else f"{road} Road",
-        suffixed(str(address.get("subdistrict_en", "")), "Subdistrict"),
-        suffixed(str(address.get("district_en", "")), "District"),
         " ".join(
-            part
-            for part in (
-                str(address.get("province_en", "")).strip(),
-                str(address.get("postal_code", "")).strip(),
+            p
+            for p in (
+                _text(address, "house_no"),
+                _with_prefix("Moo", _text(address, "moo"), space=True),
             )
-            if part
+            if p
         ),
+        _with_prefix("Soi", soi, space=True),
+        road if not road or road.lower().endswith(("road", "rd.")) else f"{road} Road",
+        suffixed(_text(address, "subdistrict_en"), "Subdistrict"),
+        suffixed(_text(address, "district_en"), "District"),
+        " ".join(p for p in (_text(address, "province_en"), _text(address, "postal_code")) if p),
     ]
     return ", ".join(part for part in parts if part)
 

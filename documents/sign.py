@@ -1,8 +1,9 @@
 """PAdES signatures on rendered certificates (pyHanko, synchronous API).
 
 Routes and workers in the portal are synchronous, so this module uses pyHanko's sync wrappers,
-which start their own event loop: never call `sign_pdf` from inside a running loop (an `async`
-endpoint); use `pyhanko.sign.signers.async_sign_pdf` there instead.
+which start their own event loop. Called inside a running loop (an `async` endpoint), the work
+moves to a helper thread and still blocks that loop: async code should run `sign_pdf` with
+`anyio.to_thread.run_sync`.
 
 Timestamps are the next step: pass an RFC 3161 `timestamper` (for example
 `pyhanko.sign.timestamps.HTTPTimeStamper(tsa_url)`) and the signature becomes PAdES B-T; B-LT
@@ -11,12 +12,13 @@ Timestamps are the next step: pass an RFC 3161 `timestamper` (for example
 
 from __future__ import annotations
 
-import asyncio
 from io import BytesIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
+
+from documents._loop import call_outside_event_loop
 
 PDF_MAGIC = b"%PDF-"
 # Room for the CMS blob in the signature field. pyHanko otherwise sizes it by building a whole
@@ -42,7 +44,6 @@ def sign_pdf(
     """
     if not pdf.startswith(PDF_MAGIC):
         raise ValueError("not a PDF")
-    _refuse_inside_event_loop()
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -51,7 +52,8 @@ def sign_pdf(
         location=location,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    output = signers.sign_pdf(
+    output = call_outside_event_loop(
+        signers.sign_pdf,
         writer,
         metadata,
         signer=signer,
@@ -60,15 +62,3 @@ def sign_pdf(
         bytes_reserved=None if timestamper is not None else SIGNATURE_BYTES_RESERVED,
     )
     return output.getvalue()
-
-
-def _refuse_inside_event_loop() -> None:
-    """pyHanko's sync API calls asyncio.run; say clearly what to do instead of failing deep down."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RuntimeError(
-        "documents.sign.sign_pdf is synchronous; call it from a sync route or worker, "
-        "or run it in a thread (anyio.to_thread.run_sync) from async code"
-    )

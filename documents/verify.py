@@ -26,6 +26,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import Session, select
 
+from documents._loop import call_outside_event_loop
 from documents.errors import NotAPdfError
 from documents.models import Document
 from documents.pki import load_trust_roots
@@ -41,6 +42,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
+_SIGNATURE_MARKER = b"/ByteRange"
 
 # Stable machine codes; pages and the API translate them.
 NOT_SIGNED = "not_signed"
@@ -98,20 +100,26 @@ def check_pdf_signature(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
     """Validates the first signature of `pdf` against `trust_roots` only (no system store).
 
     Never raises for a malformed or tampered file: the report says what failed, in `problem`.
-    Runs pyHanko's synchronous API, so do not call it inside a running event loop.
+    Runs pyHanko's synchronous API (in a helper thread if this thread runs an event loop, so a
+    loop can never be mistaken for a bad signature).
     """
     _require_pdf(pdf)
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
     except Exception as exc:  # a PDF too broken to read cannot carry a valid signature
-        return _failed(signed=False, problem=f"unreadable PDF ({type(exc).__name__})")
+        # A damaged signed file still says it was signed: its signature dictionary is there.
+        return _failed(
+            signed=_SIGNATURE_MARKER in pdf, problem=f"unreadable PDF ({type(exc).__name__})"
+        )
     if not signatures:
         return _failed(signed=False, problem="no signature")
     embedded = signatures[0]
     try:
         context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
+        status = call_outside_event_loop(
+            validate_pdf_signature, embedded, signer_validation_context=context
+        )
     except Exception as exc:
         logger.info("signature validation raised %s", type(exc).__name__, exc_info=True)
         return _failed(signed=True, problem=f"signature could not be validated ({exc})"[:300])

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from documents.errors import DocumentStorageError
 from identity.oidc import RelyingParty
 from portal.csrf import CSRF_COOKIE, new_browser_secret
 from portal.db import get_engine
@@ -48,6 +49,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PortalError)
     async def portal_error(request: Request, exc: PortalError) -> Response:
         return _error_response(request, exc)
+
+    @app.exception_handler(DocumentStorageError)
+    async def document_storage_error(request: Request, exc: DocumentStorageError) -> Response:
+        log.error("stored document unreadable on %s: %s", request.url.path, exc)
+        error = PortalError(
+            "The stored copy of this document cannot be read intact; the portal's staff have "
+            "been alerted. Please try again later.",
+            "ไม่สามารถอ่านสำเนาเอกสารที่จัดเก็บไว้ได้อย่างสมบูรณ์ เจ้าหน้าที่ได้รับแจ้งแล้ว กรุณาลองใหม่ภายหลัง",
+        )
+        error.status_code = 500  # type: ignore[misc]
+        return _error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

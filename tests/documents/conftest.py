@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from documents.models import Document
 from documents.pki import clear_signer_cache, ensure_agency_seal
+from tests.documents.factories import AGENCY_CODE, AGENCY_NAME_EN
 
 try:  # the real citizen table, so the foreign key resolves to it
     import identity.models  # noqa: F401
@@ -27,10 +28,6 @@ except ModuleNotFoundError as exc:  # pragma: no cover - only before identity.mo
 if "citizen" not in SQLModel.metadata.tables:  # pragma: no cover - see above
     # Stand-in only while identity.models does not exist, so it can never collide with it.
     Table("citizen", SQLModel.metadata, Column("id", Integer, primary_key=True))
-
-AGENCY_CODE = "dopa"
-AGENCY_NAME_TH = "กรมการปกครอง"
-AGENCY_NAME_EN = "Department of Provincial Administration"
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
 from documents.models import Document
 from documents.numbers import new_document_number
+from documents.service import issue_document
+
+AGENCY_CODE = "dopa"
+AGENCY_NAME_TH = "กรมการปกครอง"
+AGENCY_NAME_EN = "Department of Provincial Administration"
 
 AGENCY = {
     "code": "dopa",
@@ -88,3 +94,24 @@ def create_document(db: Session, **overrides: Any) -> Document:
     db.add(document)
     db.flush()
     return document
+
+
+def issue_residence(db: Session, data_dir: Path, **overrides: Any) -> Document:
+    """issue_document for a DOPA residence certificate, as the petition worker calls it."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "base_url": "https://portal.example.go.th",
+        "citizen_id": 1,
+        "petition_id": None,
+        "agency_code": AGENCY_CODE,
+        "agency_name_th": AGENCY_NAME_TH,
+        "agency_name_en": AGENCY_NAME_EN,
+        "template": "residence",
+        "title_th": "หนังสือรับรองการอยู่อาศัย",
+        "title_en": "Certificate of Residence",
+        "context": residence_context(),
+        "holder_display_th": "นาย สมชาย ใ***",
+        "holder_display_en": "Mr Somchai J***",
+    }
+    values.update(overrides)
+    return issue_document(db, **values)

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import re
+
+import segno
+
 from documents.qr import qr_svg
 
 
@@ -17,3 +21,21 @@ def test_qr_is_deterministic_and_depends_on_the_data() -> None:
     url = "https://portal.example.go.th/verify/DOPA-2569-7K3M9QXD"
     assert qr_svg(url) == qr_svg(url)
     assert qr_svg(url) != qr_svg(url.replace("QXD", "QXE"))
+
+
+def test_path_draws_exactly_the_dark_modules() -> None:
+    data = "https://portal.example.go.th/verify/DOPA-2569-7K3M9QXD"
+    path = re.search(r' d="([^"]+)"', qr_svg(data))
+    assert path and re.fullmatch(r"(M\d+ \d+\.5h\d+)+", path.group(1))
+    drawn = set()
+    for x, y, width in re.findall(r"M(\d+) (\d+)\.5h(\d+)", qr_svg(data)):
+        drawn |= {(int(x) + i, int(y)) for i in range(int(width))}
+    code = segno.make(data, error="m", micro=False, boost_error=False)
+    dark = {
+        (x, y)
+        for y, row in enumerate(code.matrix_iter(scale=1, border=0))
+        for x, module in enumerate(row)
+        if module
+    }
+    assert drawn == dark
+    assert code.error == "M"

@@ -54,7 +54,7 @@ def pdf_pages(pdf: bytes, tmp_path: Path) -> int:
 
 
 def words_outside_text_area(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Words whose box crosses the left/right page margins (20 mm, with 1 mm tolerance)."""
+    """Words whose box crosses the left/right page margins (18 mm, with 1 mm tolerance)."""
     path = tmp_path / "bbox.pdf"
     path.write_bytes(pdf)
     html = subprocess.run(
@@ -63,7 +63,7 @@ def words_outside_text_area(pdf: bytes, tmp_path: Path) -> list[str]:
     page = re.search(r'<page width="([\d.]+)"', html)
     assert page
     width = float(page.group(1))
-    margin = (20 - 1) / 25.4 * 72
+    margin = (18 - 1) / 25.4 * 72
     outside = []
     for x_min, x_max, word in re.findall(
         r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html
@@ -73,9 +73,18 @@ def words_outside_text_area(pdf: bytes, tmp_path: Path) -> list[str]:
     return outside
 
 
+_THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+
+
 def normalised(text: str) -> str:
-    """pdftotext splits Thai above/below marks from their base glyphs; compare without spaces."""
-    return re.sub(r"\s+", "", text)
+    """Text without spaces and Thai above/below marks.
+
+    pdftotext splits Thai marks from their base glyphs and may swap stacked marks (ที่ comes out
+    as ท่ี). WeasyPrint also maps each glyph to one character, and Sarabun draws ำ as nikhahit +
+    the า glyph, so า and ำ come out as whichever the font subset saw first. Text is compared on
+    base letters with ำ read as า; the glyphs on the page are right.
+    """
+    return _THAI_MARKS.sub("", re.sub(r"\s+", "", text)).replace("\u0e33", "\u0e32")
 
 
 class TestFonts:
@@ -92,12 +101,15 @@ class TestFonts:
     def test_thai_text_is_extractable(self, tmp_path: Path) -> None:
         pdf = render_certificate_pdf("residence", full_residence_context())
         text = normalised(pdf_text(pdf, tmp_path))
-        assert "หนังสือรับรอง" in text
-        assert "กรมการปกครองกระทรวงมหาดไทย" in text
-        assert "ขอรับรองว่านายสมชายใจดี" in text
-        assert "21พฤศจิกายนพ.ศ.2569" in text
-        assert "CertificateofResidence" in text
-        assert "1-1017-00230-70-8" in text
+        for expected in [
+            "หนังสือรับรองการอยู่อาศัย",
+            "กรมการปกครอง กระทรวงมหาดไทย",
+            "ขอรับรองว่า นายสมชาย ใจดี",
+            "21 พฤศจิกายน พ.ศ. 2569",
+            "Certificate of Residence",
+            "1-1017-00230-70-8",
+        ]:
+            assert normalised(expected) in text, expected
 
 
 class TestContent:
@@ -121,7 +133,7 @@ class TestContent:
             "Verifyat:",
             "https://portal.example.go.th/verify/DOPA-2569-7K3M9QXD",
         ]:
-            assert expected in text, expected
+            assert normalised(expected) in text, expected
 
     def test_one_page(self, tmp_path: Path) -> None:
         pdf = render_certificate_pdf("residence", full_residence_context())
@@ -129,7 +141,7 @@ class TestContent:
 
     def test_qr_code_is_inline_svg(self) -> None:
         html = render_certificate_html("residence", full_residence_context())
-        assert '<svg viewBox="0 0' in html
+        assert '<svg class="qr" viewBox="0 0 ' in html
         assert "<img" not in html
 
     def test_missing_value_fails_instead_of_printing_blank(self) -> None:
@@ -168,8 +180,7 @@ class TestFilters:
     def test_thai_address_in_bangkok_uses_khwaeng_khet(self) -> None:
         address: dict[str, Any] = full_residence_context()["address"] | {"soi": "ซอยพหลโยธิน 24"}
         assert format_thai_address(address) == (
-            "บ้านเลขที่ 99/123 หมู่ที่ 4 ซอยพหลโยธิน 24 ถนนพหลโยธิน แขวงลาดยาว เขตจตุจักร "
-            "กรุงเทพมหานคร 10900"
+            "บ้านเลขที่ 99/123 หมู่ที่ 4 ซอยพหลโยธิน 24 ถนนพหลโยธิน แขวงลาดยาว เขตจตุจักร กรุงเทพมหานคร 10900"
         )
 
     def test_english_address_leaves_out_empty_parts(self) -> None:
@@ -247,7 +258,7 @@ class TestUrlFetcher:
         context["purpose_en"] = "<style>@import url(http://127.0.0.1:9/y.css);</style>"
 
         html = render_certificate_html("residence", context)
-        assert '&lt;img src=&#34;http://127.0.0.1:9/x&#34;&gt;' in html
+        assert "&lt;img src=&#34;http://127.0.0.1:9/x&#34;&gt;" in html
         pdf = render_certificate_pdf("residence", context)
 
         assert fetched == []
@@ -299,7 +310,8 @@ def test_longest_names_wrap_inside_the_page(tmp_path: Path) -> None:
     assert pdf_pages(pdf, tmp_path) == 1
     assert words_outside_text_area(pdf, tmp_path) == []
     text = normalised(pdf_text(pdf, tmp_path))
-    assert "Na Ayutthaya".replace(" ", "") in text
+    assert normalised("Na Ayutthaya-Wongsawat") in text
+    assert normalised("ศรีสุวรรณวิจิตรประภาพรรณ") in text
     assert "1234/567-890" in text
 
     TEST_OUTPUT.mkdir(exist_ok=True)
@@ -324,3 +336,13 @@ def test_stylesheets_and_fonts_are_parsed_once_per_process() -> None:
     first = render._cached_stylesheets()
     render_certificate_pdf("residence", full_residence_context())
     assert render._cached_stylesheets() is first
+
+
+def test_words_without_break_opportunities_are_broken_inside_the_page(tmp_path: Path) -> None:
+    context = full_residence_context()
+    context["holder"]["given_name_en"] = "X" * 150
+    context["holder"]["given_name_th"] = "ก" * 150
+    context["verify_url"] = "https://portal.example.go.th/verify/" + "A" * 150
+    pdf = render_certificate_pdf("residence", context)
+    assert pdf_pages(pdf, tmp_path) == 1
+    assert words_outside_text_area(pdf, tmp_path) == []

@@ -134,3 +134,15 @@ def test_registry_outage_parks_the_petition_and_it_resumes(
     db.expire_all()
     assert db.exec(select(Petition)).one().state == PetitionState.ISSUED
     assert client.get(submitted.headers["location"]).status_code == 200
+
+
+def test_a_damaged_stored_pdf_is_reported_not_served(client, people, process_jobs, settings):
+    sign_in(client, people[0])
+    petition_url = submit_residence_petition(client).headers["location"]
+    process_jobs()
+    number = re.search(r"/documents/([A-Z0-9-]+)", client.get(petition_url).text).group(1)
+    stored = next((settings.data_dir / "documents").rglob(f"{number}.pdf"))
+    stored.write_bytes(stored.read_bytes()[:-10])
+    answer = client.get(f"/documents/{number}/pdf")
+    assert answer.status_code == 500
+    assert "เจ้าหน้าที่ได้รับแจ้งแล้ว" in answer.text and not answer.content.startswith(b"%PDF")
