@@ -148,8 +148,9 @@ def format_thai_address(address: Mapping[str, Any]) -> str:
 def format_english_address(address: Mapping[str, Any]) -> str:
     """Like "99/1 Moo 4, Soi …, … Road, … Subdistrict, … District, Province 10200", gaps skipped.
 
-    Soi and road come from the registry as written there (often in Thai) and are not translated;
-    only a leading ซอย/ถนน is dropped, since "Soi"/"Road" already say it.
+    Soi and road use the registry's romanised `soi_en`/`road_en` when it has them; otherwise
+    they are printed as the registry wrote them (often Thai), with a leading ซอย/ถนน dropped,
+    since "Soi"/"Road" already say it.
     """
     bangkok = _is_bangkok(address)
 
@@ -158,8 +159,8 @@ def format_english_address(address: Mapping[str, Any]) -> str:
             return value
         return f"{value} {suffix}"
 
-    soi = _text(address, "soi").removeprefix("ซอย").strip()
-    road = _text(address, "road").removeprefix("ถนน").strip()
+    soi = (_text(address, "soi_en") or _text(address, "soi").removeprefix("ซอย")).strip()
+    road = (_text(address, "road_en") or _text(address, "road").removeprefix("ถนน")).strip()
     parts = [
         " ".join(
             p

@@ -96,7 +96,14 @@ def demo(
     from portal.app import create_app
     from portal.migrate import migrate as run_migrations
     from portal.seed import seed_keys
-    from portal.servers import ServerSpec, demo_population, provider_spec, registry_specs, serve_all
+    from portal.servers import (
+        ServerSpec,
+        demo_account_holders,
+        demo_population,
+        provider_spec,
+        registry_specs,
+        serve_all,
+    )
 
     settings = _settings()
     if settings.is_production:
@@ -115,7 +122,7 @@ def demo(
         typer.echo(f"  {spec.name:<28} {spec.url}")
     typer.echo(f"  {'database':<28} {settings.database_url}")
     typer.echo("\nSign in at the portal with one of these demo citizens (password: demo):")
-    for person in people[:3]:
+    for person in demo_account_holders(people)[:3]:
         typer.echo(f"  {person.national_id}  {person.full_name_th}  ({person.full_name_en})")
     typer.echo(f"\nOpen {settings.base_url}/ — press Ctrl+C to stop.")
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,10 +16,10 @@ import uvicorn
 from identity.provider.accounts import ProviderAccount, ProviderClient
 from identity.provider.app import create_provider_app
 from portal.settings import Settings
-from services.dopa.people import Person, address_line_th, synthetic_population
+from services.dopa.people import Person, PersonStatus, address_line_th, synthetic_population
 from services.dopa.registry import create_registry_app
 
-DEMO_ACCOUNTS = 12  # the first people of the synthetic population can sign in at the provider
+DEMO_ACCOUNTS = 12  # living adults of the synthetic population who can sign in at the provider
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ def provider_account(person: Person, *, ial: float) -> ProviderAccount:
     )
 
 
+def demo_account_holders(people: list[Person]) -> list[Person]:
+    """Who may sign in at the development provider: the living, 15 and over (ID-card holders
+    who can enrol for a digital ID); children and the deceased stay in the registry only."""
+    adults = [p for p in people if p.status == PersonStatus.ALIVE and _age(p.birthdate) >= 15]
+    return adults[:DEMO_ACCOUNTS]
+
+
+def _age(birthdate: date) -> int:
+    today = date.today()
+    return (
+        today.year - birthdate.year - ((today.month, today.day) < (birthdate.month, birthdate.day))
+    )
+
+
 def demo_population() -> list[Person]:
     return synthetic_population()
 
@@ -75,7 +90,7 @@ def provider_spec(
                 post_logout_redirect_uris=tuple(f"{url}/" for url in portals),
             )
         ],
-        accounts=[provider_account(p, ial=2.3) for p in people[:DEMO_ACCOUNTS]],
+        accounts=[provider_account(p, ial=2.3) for p in demo_account_holders(people)],
         environment=settings.env,
     )
     return ServerSpec("digital ID provider", app, host, port)

@@ -198,6 +198,17 @@ class TestFilters:
             "Chiang Mai 50200"
         )
 
+    def test_english_address_prefers_the_registry_romanisation_of_soi_and_road(self) -> None:
+        address = full_residence_context()["address"] | {
+            "soi": "ซอยพหลโยธิน 24",
+            "soi_en": "Phahonyothin 24",
+            "road": "พหลโยธิน",
+            "road_en": "Phahonyothin",
+        }
+        english = format_english_address(address)
+        assert "Soi Phahonyothin 24, Phahonyothin Road" in english
+        assert "พหลโยธิน" not in english
+
 
 class TestUrlFetcher:
     def test_refuses_http(self) -> None:

@@ -40,3 +40,15 @@ def test_production_mode_with_demo_secrets_refuses_to_start(monkeypatch, tmp_pat
     result = run(monkeypatch, tmp_path, "migrate")
     assert result.exit_code == 2
     assert "PORTAL_OIDC_CLIENT_SECRET is the demo value" in result.output
+
+
+def test_only_living_adults_get_demo_sign_in_accounts():
+    from portal.servers import demo_account_holders, demo_population
+    from services.dopa.people import PersonStatus
+
+    people = demo_population()
+    holders = demo_account_holders(people)
+    assert holders[:3] == people[:3]  # the documented demo citizens come first
+    assert all(p.status == PersonStatus.ALIVE for p in holders)
+    assert all(not p.title_th.startswith("เด็ก") for p in holders)
+    assert any(p.status != PersonStatus.ALIVE for p in people)  # the registry still has them
