@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from sqlmodel import Session, delete
 
@@ -37,6 +37,9 @@ from portal.db import utcnow
 LOGIN_ATTEMPT_LIFETIME = timedelta(minutes=10)
 CLOCK_LEEWAY_SECONDS = 60
 DISCOVERY_TTL_SECONDS = 3600
+JWKS_MIN_REFRESH_SECONDS = 60
+SIGNING_ALGORITHMS = ["RS256", "ES256"]
+MAX_NEXT_URL_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,13 @@ def hash_binding(value: str) -> str:
 
 def safe_next_url(value: str | None) -> str:
     """Only same-site relative paths, so a sign-in link cannot redirect off the portal."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if (
+        not value
+        or len(value) > MAX_NEXT_URL_LENGTH
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+    ):
         return "/"
     return value
 
@@ -83,6 +92,7 @@ class RelyingParty:
         self._metadata: dict[str, Any] | None = None
         self._metadata_at = 0.0
         self._jwks: KeySet | None = None
+        self._jwks_at = 0.0
 
     # -- provider metadata -------------------------------------------------------------------
 
@@ -104,7 +114,7 @@ class RelyingParty:
                 return self._jwks
         keys = KeySet.import_key_set(self._get_json(self.metadata()["jwks_uri"]))
         with self._lock:
-            self._jwks = keys
+            self._jwks, self._jwks_at = keys, time.monotonic()
         return keys
 
     def _get_json(self, url: str) -> dict[str, Any]:
@@ -206,13 +216,21 @@ class RelyingParty:
     # -- tokens ---------------------------------------------------------------------------
 
     def validate_jwt(
-        self, token: str, *, error: type[Exception] = InvalidTokenError
+        self, token: str, *, error: type[Exception] = InvalidTokenError, access: bool = False
     ) -> dict[str, Any]:
-        """Verifies signature (JWKS), issuer, audience and times; refreshes JWKS on unknown kid."""
+        """Verifies signature (JWKS), issuer, audience and times; refreshes JWKS on unknown kid.
+
+        `access` selects which kind of token is acceptable: an RFC 9068 access token (`typ`
+        at+jwt) or an ID token. Each is refused where the other is expected, so an ID token
+        (which travels in logout URLs) can never call the API.
+        """
         try:
             decoded = self._decode(token)
         except (JoseError, ValueError) as exc:
             raise error(reason="bad_signature") from exc
+        typ = str(decoded.header.get("typ", "")).lower().removeprefix("application/")
+        if (typ == "at+jwt") != access:
+            raise error(reason="wrong_token_type")
         registry = jwt.JWTClaimsRegistry(
             leeway=CLOCK_LEEWAY_SECONDS,
             iss={"essential": True, "value": self.issuer},
@@ -229,14 +247,22 @@ class RelyingParty:
 
     def _decode(self, token: str) -> jwt.Token:
         try:
-            return jwt.decode(token, self._keys(), algorithms=["RS256", "ES256"])
-        except JoseError:
-            # A key rotated at the provider is not in our cached set yet: refresh once.
-            return jwt.decode(token, self._keys(refresh=True), algorithms=["RS256", "ES256"])
+            return jwt.decode(token, self._keys(), algorithms=SIGNING_ALGORITHMS)
+        except InvalidKeyIdError:
+            # A key rotated at the provider is not in our cached set yet: refresh, but at most
+            # once a minute, so junk tokens cannot make us hammer the provider's JWKS.
+            with self._lock:
+                recent = time.monotonic() - self._jwks_at < JWKS_MIN_REFRESH_SECONDS
+            if recent:
+                raise
+            return jwt.decode(token, self._keys(refresh=True), algorithms=SIGNING_ALGORITHMS)
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """Claims of a bearer access token issued to the portal (RFC 9068 JWT)."""
-        return self.validate_jwt(token, error=InvalidTokenError)
+        claims = self.validate_jwt(token, error=InvalidTokenError, access=True)
+        if claims.get("client_id") != self.client_id:
+            raise InvalidTokenError(reason="wrong_client")
+        return claims
 
     def fetch_userinfo(self, access_token: str) -> dict[str, Any]:
         """The provider's userinfo for a token: used when an API caller is not yet known."""

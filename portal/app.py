@@ -16,13 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from documents.errors import DocumentStorageError
 from identity.oidc import RelyingParty
-from portal.csrf import CSRF_COOKIE, new_browser_secret
+from portal.csrf import csrf_cookie_name, new_browser_secret
 from portal.db import get_engine
+from portal.deps import SESSION_COOKIE
 from portal.errors import AuthenticationRequiredError, NotFoundError, PortalError
 from portal.i18n import LANG_COOKIE, current_language, pick_language
 from portal.settings import Settings, get_settings
 from portal.templating import TEMPLATES_DIR, render
-from portal.uploads import oversized_request_error
+from portal.uploads import MULTIPART_OVERHEAD, payload_too_large
 from services.exchange.client import Exchange
 from services.petitions.processing import ProcessingContext
 from services.petitions.worker import BackgroundWorker
@@ -83,6 +84,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return _error_response(request, NotFoundError())
+        if exc.status_code == 413:  # FastAPI's body limit, chunked bodies included
+            return _error_response(request, payload_too_large(app.state.settings.max_upload_bytes))
         error = PortalError(str(exc.detail), str(exc.detail))
         error.status_code = exc.status_code  # type: ignore[misc]
         if _wants_json(request):
@@ -106,27 +109,34 @@ def install_middleware(app: FastAPI) -> None:
             request.headers.get("accept-language"),
         )
         token = current_language.set(lang)
-        browser_secret = request.cookies.get(CSRF_COOKIE)
+        browser_secret = request.cookies.get(app.state.csrf_cookie)
         new_secret = None if browser_secret else new_browser_secret()
         request.state.browser_secret = browser_secret or new_secret
         request.state.viewer = None
-        too_large = oversized_request_error(request, app.state.settings.max_upload_bytes)
         try:
-            if too_large is not None:
-                response = _error_response(request, too_large)
-            else:
-                response = await call_next(request)
+            response = await call_next(request)
         finally:
             current_language.reset(token)
         secure = app.state.settings.secure_cookies
         if new_secret:
             response.set_cookie(
-                CSRF_COOKIE, new_secret, httponly=True, samesite="strict", secure=secure, path="/"
+                app.state.csrf_cookie,
+                new_secret,
+                httponly=True,
+                samesite="strict",
+                secure=secure,
+                path="/",
             )
         if request.query_params.get("lang") in ("th", "en"):
             response.set_cookie(
                 LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure, path="/"
             )
+        if secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        personal = SESSION_COOKIE in request.cookies or "authorization" in request.headers
+        if personal and not request.url.path.startswith("/static/"):
+            # Personal pages and API answers must not stay in shared or browser caches.
+            response.headers.setdefault("Cache-Control", "private, no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -171,9 +181,13 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
+        # No request needs more than one upload; enforced while reading, so a chunked body
+        # without Content-Length is cut off too.
+        max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.csrf_cookie = csrf_cookie_name(settings.secure_cookies)
     app.state.engine = get_engine(settings.database_url)
     app.state.worker = None
     app.state.relying_party = RelyingParty(

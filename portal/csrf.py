@@ -1,7 +1,9 @@
 """CSRF protection for every HTML form: a signed double-submit token.
 
-Each browser gets a random `portal_csrf` cookie (HttpOnly, SameSite=Strict); forms carry
-HMAC(secret, cookie). A cross-site page can neither read the cookie nor forge the HMAC.
+Each browser gets a random cookie (HttpOnly, SameSite=Strict); forms carry HMAC(secret, cookie).
+A cross-site page can neither read the cookie nor forge the HMAC. On https the cookie is named
+`__Host-portal_csrf`, which browsers accept only from this exact host over TLS, so a sibling
+subdomain or a plain-http response cannot plant a value the attacker knows.
 The JSON API takes bearer tokens, not cookies, so it needs no CSRF token.
 """
 
@@ -16,8 +18,11 @@ from fastapi import Depends, Form, Request
 
 from portal.errors import ForbiddenError
 
-CSRF_COOKIE = "portal_csrf"
 CSRF_FIELD = "csrf_token"
+
+
+def csrf_cookie_name(secure: bool) -> str:
+    return "__Host-portal_csrf" if secure else "portal_csrf"
 
 
 class CsrfError(ForbiddenError):
@@ -41,7 +46,7 @@ def csrf_token(request: Request) -> str:
 
 def verify_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
     """Form dependency: refuses the request unless its token matches this browser's cookie."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(request.app.state.csrf_cookie, "")
     expected = token_for(request.app.state.secret_key, cookie) if cookie else ""
     if not cookie or not csrf_token or not hmac.compare_digest(expected, csrf_token):
         raise CsrfError()

@@ -60,10 +60,17 @@ class Settings(BaseSettings):
                 problems.append("PORTAL_REGISTRY_API_KEY is the demo value")
             if self.oidc_issuer == DEMO_ISSUER:
                 problems.append("PORTAL_OIDC_ISSUER points at the bundled development provider")
-            if not self.secret_key:
-                problems.append("PORTAL_SECRET_KEY must be set in production")
+            if len(self.secret_key) < 32:
+                problems.append("PORTAL_SECRET_KEY must be set, at least 32 characters")
             if not self.base_url.startswith("https://"):
                 problems.append("PORTAL_BASE_URL must be https in production")
+            if not self.oidc_issuer.startswith("https://"):
+                problems.append("PORTAL_OIDC_ISSUER must be https (keys travel from it)")
+            plain = sorted(
+                a for a, url in self.registry_urls.items() if not url.startswith("https://")
+            )
+            if plain:
+                problems.append(f"PORTAL_REGISTRY_URLS must all be https (not: {', '.join(plain)})")
             if problems:
                 raise ValueError("refusing to start in production mode: " + "; ".join(problems))
         return self

@@ -1,8 +1,12 @@
-"""Reading an uploaded file with a hard size limit, before anything else looks at it."""
+"""Reading an uploaded file with a hard size limit, before anything else looks at it.
+
+The whole request body is capped by FastAPI's `max_body_size` (set in `portal.app`); the file
+part is checked again here against the exact limit.
+"""
 
 from __future__ import annotations
 
-from fastapi import Request, UploadFile
+from fastapi import UploadFile
 
 from documents.verify import NotAPdfError
 from portal.errors import PayloadTooLargeError, UnsupportedMediaTypeError
@@ -11,21 +15,13 @@ from portal.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-def oversized_request_error(request: Request, limit: int) -> PayloadTooLargeError | None:
-    """Checks Content-Length before the body is parsed, so no huge upload is spooled to disk."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
-        return _too_large(limit)
-    return None
-
-
 def read_pdf_upload(file: UploadFile | None, *, limit: int) -> bytes:
     """The uploaded bytes if they look like a PDF and fit the limit; a clear error otherwise."""
     if file is None:
         raise UnsupportedMediaTypeError("Please choose a PDF file", "กรุณาเลือกไฟล์ PDF")
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise _too_large(limit)
+        raise payload_too_large(limit)
     if not data.startswith(b"%PDF-"):
         raise not_a_pdf()
     return data
@@ -37,11 +33,11 @@ def not_a_pdf() -> UnsupportedMediaTypeError:
     )
 
 
-def _too_large(limit: int) -> PayloadTooLargeError:
+def payload_too_large(limit: int) -> PayloadTooLargeError:
     mb = limit // (1024 * 1024)
     return PayloadTooLargeError(
         f"The file is larger than {mb} MB", f"ไฟล์มีขนาดเกิน {mb} เมกะไบต์", limit_bytes=limit
     )
 
 
-__all__ = ["NotAPdfError", "not_a_pdf", "read_pdf_upload", "oversized_request_error"]
+__all__ = ["NotAPdfError", "not_a_pdf", "read_pdf_upload", "payload_too_large"]

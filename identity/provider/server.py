@@ -34,7 +34,12 @@ from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
 from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
 from authlib.oidc.core import OpenIDCode, UserInfoEndpoint
-from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
 from authlib.oidc.rpinitiated import EndSessionEndpoint, EndSessionRequest
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -196,6 +201,19 @@ class ProviderCodeGrant(grants.AuthorizationCodeGrant):
         if "openid" not in self.request.scope.split():
             # This is an OpenID provider only; plain OAuth requests are a client mistake.
             raise InvalidScopeError("The scope must include openid", redirect_uri=redirect_uri)
+        data = self.request.payload.data
+        # OIDC Core §6.1-6.2, §7.2.1: refuse what discovery says we do not support, as a real
+        # provider does, rather than silently ignoring it.
+        if data.get("request"):
+            raise RequestNotSupportedError(redirect_uri=redirect_uri)
+        if data.get("request_uri"):
+            raise RequestURINotSupportedError(redirect_uri=redirect_uri)
+        if data.get("registration"):
+            raise RegistrationNotSupportedError(redirect_uri=redirect_uri)
+        if data.get("response_mode") not in (None, "", "query"):
+            raise InvalidRequestError(
+                "Only response_mode=query is supported", redirect_uri=redirect_uri
+            )
         return redirect_uri
 
     def validate_consent_request(self) -> str:

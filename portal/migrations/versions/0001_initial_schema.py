@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('nonce', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('code_verifier', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('browser_binding', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('next_url', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('next_url', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('state')
     )

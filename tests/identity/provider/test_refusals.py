@@ -67,6 +67,22 @@ class TestAuthorizationRequest:
         params = authorize_params(challenge, code_challenge_method=None)
         await self.assert_redirected_with(browser, params, "invalid_request")
 
+    @pytest.mark.parametrize(
+        ("extra", "error"),
+        [
+            ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
+            ({"request_uri": "https://127.0.0.1/req"}, "request_uri_not_supported"),
+            ({"registration": "{}"}, "registration_not_supported"),
+            ({"response_mode": "fragment"}, "invalid_request"),
+            ({"response_mode": "form_post"}, "invalid_request"),
+        ],
+    )
+    async def test_unsupported_request_parameters_are_refused_not_ignored(
+        self, browser: httpx.AsyncClient, extra: dict[str, str], error: str
+    ) -> None:
+        _, challenge = pkce_pair()
+        await self.assert_redirected_with(browser, authorize_params(challenge) | extra, error)
+
     async def test_scope_without_openid_is_redirected_as_invalid_scope(
         self, browser: httpx.AsyncClient
     ) -> None:
