@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from documents.dates import buddhist_year
@@ -58,9 +59,9 @@ def issue_document(
     """Renders, seals, stores and records a certificate; idempotent per `petition_id`.
 
     `context` is the template's data; `document_number`, `verify_url` and `issued_at` are set
-    here (any values passed for them are replaced). Flushes, never commits. If the flush fails
-    (a concurrent issue for the same petition won the unique constraint), the written file is
-    removed and the error propagates: roll back and retry, and the retry returns the winner's
+    here (any values passed for them are replaced). Flushes, never commits. The PDF is written
+    first; if the transaction rolls back (for instance a concurrent issue for the same petition
+    won the unique constraint), the file is removed with it, and a retry returns the winner's
     document.
     """
     if petition_id is not None:
@@ -91,6 +92,7 @@ def issue_document(
     storage_key = f"{buddhist_year(issued_at)}/{number}.pdf"
     path = documents_dir(data_dir) / storage_key
     _write_atomically(path, signed)
+    db.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
     document = Document(
         number=number,
         citizen_id=citizen_id,
@@ -108,12 +110,24 @@ def issue_document(
         signer_subject=signer.signing_cert.subject.human_friendly,
     )
     db.add(document)
-    try:
-        db.flush()
-    except IntegrityError:
-        path.unlink(missing_ok=True)
-        raise
+    db.flush()  # a concurrent issue for the same petition fails here; the rollback removes the file
     return document
+
+
+# A signed PDF is written before its row is committed. If the transaction then rolls back,
+# the file must go too: it holds a name, an address and a citizen ID that no record vouches for.
+_UNCOMMITTED_FILES = "documents.uncommitted_files"
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _keep_committed_files(session: OrmSession) -> None:
+    session.info.pop(_UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _remove_uncommitted_files(session: OrmSession) -> None:
+    for path in session.info.pop(_UNCOMMITTED_FILES, []):
+        path.unlink(missing_ok=True)
 
 
 def _unused_number(db: Session, agency_code: str, issued_at: datetime) -> str:

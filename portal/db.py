@@ -59,11 +59,11 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # SQLAlchemy's recipe for pysqlite: the driver must not begin transactions by itself, or a
-    # SAVEPOINT runs outside any transaction and its RELEASE commits (see `_sqlite_begin`).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the in-process worker read while a request writes; busy_timeout waits out locks.
+    # The driver begins a transaction at the first write, so a read-then-write never fails on a
+    # stale snapshot; the price is that SAVEPOINT must not be used on SQLite (RELEASE outside a
+    # transaction commits), and the portal does not use it.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -78,10 +78,6 @@ def ensure_sqlite_directory(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
-
-
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine per URL per process (engines own connection pools)."""
@@ -90,7 +86,6 @@ def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

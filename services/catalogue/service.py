@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from services.agencies import AGENCY_MODULES, definitions_dir, get_agency
+from services.agencies import AGENCY_MODULES, CERTIFICATE_CONTEXTS, definitions_dir, get_agency
 from services.catalogue.definitions import ServiceDefinition
 from services.catalogue.errors import DefinitionError, UnknownServiceError
 
@@ -39,6 +39,11 @@ def load_definition(path: Path) -> ServiceDefinition:
     agency = get_agency(definition.agency)
     if agency is None:
         raise DefinitionError(f"{path}: agency: unknown agency {definition.agency!r}")
+    if definition.certificate and definition.certificate.template not in CERTIFICATE_CONTEXTS:
+        raise DefinitionError(
+            f"{path}: certificate.template: no context builder for "
+            f"{definition.certificate.template!r} in services.agencies.CERTIFICATE_CONTEXTS"
+        )
     for i, item in enumerate(definition.evidence):
         owner = get_agency(item.agency)
         contract = owner.dataset(item.dataset_name) if owner else None

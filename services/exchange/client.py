@@ -122,16 +122,13 @@ class Exchange:
                 f"{dataset.qualified_name}: HTTP {response.status_code} {_error_code(response)}"
             )
         fields = _answered_fields(response)
-        if set(fields) != set(request.fields):
-            raise ContractViolationError(
-                f"{dataset.qualified_name}: answered {sorted(fields)}, asked {list(request.fields)}"
-            )
+        # The person's data was read as soon as it came back, well-formed or not: log it first.
         db.add(
             DataAccess(
                 citizen_id=request.subject_citizen_id,
                 agency=dataset.agency,
                 dataset=dataset.name,
-                fields=list(request.fields),
+                fields=sorted(set(fields) & set(request.fields)),
                 purpose_th=request.purpose_th,
                 purpose_en=request.purpose_en,
                 accessed_by=request.accessed_by,
@@ -139,20 +136,32 @@ class Exchange:
                 request_id=request_id,
             )
         )
+        if set(fields) != set(request.fields):
+            raise ContractViolationError(
+                f"{dataset.qualified_name}: answered {sorted(fields)}, asked {list(request.fields)}"
+            )
+        malformed = sorted(
+            name
+            for name, value in fields.items()
+            if not dataset.field(name).accepts(value)  # type: ignore[union-attr]
+        )
+        if malformed:
+            raise ContractViolationError(f"{dataset.qualified_name}: malformed values {malformed}")
         return fields
 
 
 def _error_code(response: httpx.Response) -> str:
     try:
-        return str(response.json().get("error", ""))
+        body = response.json()
     except ValueError:
         return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
 
 
 def _answered_fields(response: httpx.Response) -> dict[str, Any]:
     try:
         fields = response.json()["fields"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise RegistryUnavailableError(
             "registry answered something that is not the contract"
         ) from exc

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+FieldKind = Literal["text", "date", "record"]
 
 
 @dataclass(frozen=True)
 class FieldContract:
-    """One field of a dataset, with its labels for the consent screen and the access log."""
+    """One field of a dataset, with its labels for the consent screen and the access log.
+
+    `kind` is what a registry must answer: `text` a string, `date` an ISO 8601 date string,
+    `record` an object of strings (such as an address).
+    """
 
     name: str
     label_th: str
     label_en: str
+    kind: FieldKind = "text"
+
+    def accepts(self, value: Any) -> bool:
+        """Whether an answered value has this field's shape (`None` means "no value")."""
+        if value is None or self.kind == "text":
+            return value is None or isinstance(value, str)
+        if self.kind == "date":
+            try:
+                date.fromisoformat(value)
+            except (TypeError, ValueError):
+                return False
+            return True
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+        )
 
 
 @dataclass(frozen=True)

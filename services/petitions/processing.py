@@ -1,7 +1,10 @@
 """Carrying a petition forward: fetch evidence, decide automatic services, issue the certificate.
 
-Each step is safe to repeat: evidence already fetched is not fetched again, and a document is
-issued at most once per petition, so a worker that dies mid-way can simply run it again.
+`advance_petition` takes one step and the worker commits after each. So the message log and the
+citizen's access log of a registry read are durable even if a later step fails; no write lock
+is held across a registry call or a PDF render (SQLite has one writer); and a worker that dies
+resumes at the step it was on. Each step is safe to repeat: evidence already fetched is not
+fetched again, and a document is issued at most once per petition.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from services.petitions.service import change_state
 
 
 class Outcome(StrEnum):
+    CONTINUE = "continue"  # a step was taken: commit, then call again
     DONE = "done"  # nothing more for a worker to do now
     RETRY = "retry"  # a registry was unavailable: run again later
 
@@ -48,56 +52,73 @@ class ProcessingResult:
     reason: str = ""
 
 
-def process_petition(db: Session, *, petition_id: str, ctx: ProcessingContext) -> ProcessingResult:
-    """Moves a petition as far as it can go without a person; see the module doc."""
-    petition = db.get(Petition, petition_id)
-    if petition is None or petition.state in FINAL_STATES:
-        return ProcessingResult(Outcome.DONE)
-    service = get_catalogue().get(petition.service_code)
-    citizen = db.get(Citizen, petition.citizen_id)
-    if citizen is None:  # impossible with the foreign key; guard anyway
-        return ProcessingResult(Outcome.DONE, "no citizen")
-
-    if petition.state == PetitionState.SUBMITTED:
-        change_state(db, petition, PetitionState.EVIDENCE_PENDING, actor="system")
-
-    if petition.state == PetitionState.EVIDENCE_PENDING:
-        for item in service.evidence:
-            if item.dataset in petition.evidence:
-                continue
-            try:
-                fields = ctx.exchange.fetch(
-                    db, _evidence_request(db, petition, citizen, service, item)
-                )
-            except RegistryUnavailableError as exc:
-                return ProcessingResult(Outcome.RETRY, str(exc))
-            except SubjectNotFoundError:
-                _decide(db, petition, PetitionState.REJECTED, reason=_NO_RECORD)
-                return ProcessingResult(Outcome.DONE)
-            except ContractViolationError as exc:
-                change_state(db, petition, PetitionState.IN_REVIEW, actor="system", note=str(exc))
-                return ProcessingResult(Outcome.DONE, str(exc))
-            petition.evidence = {**petition.evidence, item.dataset: fields}
-            db.add(petition)
-        if service.decision == "automatic":
-            _decide(db, petition, PetitionState.APPROVED, reason=_AUTO_APPROVED)
-        else:
-            change_state(db, petition, PetitionState.IN_REVIEW, actor="system")
-            return ProcessingResult(Outcome.DONE)
-
-    if petition.state == PetitionState.APPROVED:
-        if service.certificate is not None:
-            _issue_certificate(db, petition, citizen, service, ctx)
-        change_state(db, petition, PetitionState.ISSUED, actor="system")
-    db.flush()
-    return ProcessingResult(Outcome.DONE)
-
+CONTINUE = ProcessingResult(Outcome.CONTINUE)
+DONE = ProcessingResult(Outcome.DONE)
 
 _AUTO_APPROVED = ("อนุมัติโดยระบบอัตโนมัติ", "Approved automatically")
 _NO_RECORD = (
     "ไม่พบข้อมูลของท่านในทะเบียนของหน่วยงาน กรุณาติดต่อสำนักทะเบียน",
     "The agency's register holds no record for you; please contact your registration office",
 )
+
+
+def advance_petition(db: Session, *, petition_id: str, ctx: ProcessingContext) -> ProcessingResult:
+    """Takes the next step a petition can take without a person (see the module doc)."""
+    petition = db.get(Petition, petition_id)
+    if petition is None or petition.state in FINAL_STATES:
+        return DONE
+    service = get_catalogue().get(petition.service_code)
+
+    if petition.state == PetitionState.SUBMITTED:
+        change_state(db, petition, PetitionState.EVIDENCE_PENDING, actor="system")
+        return CONTINUE
+    if petition.state == PetitionState.EVIDENCE_PENDING:
+        missing = [e for e in service.evidence if e.dataset not in petition.evidence]
+        if missing:
+            return _fetch_evidence(db, petition, service, missing[0], ctx)
+        if service.decision == "automatic":
+            _decide(db, petition, PetitionState.APPROVED, reason=_AUTO_APPROVED)
+            return CONTINUE
+        change_state(db, petition, PetitionState.IN_REVIEW, actor="system")
+        return DONE
+    if petition.state == PetitionState.APPROVED:
+        if service.certificate is not None:
+            _issue_certificate(db, petition, service, ctx)
+        change_state(db, petition, PetitionState.ISSUED, actor="system")
+        return DONE
+    return DONE  # in review or waiting for the citizen: a person acts next
+
+
+def send_to_review(db: Session, *, petition_id: str, note: str) -> None:
+    """Hands a petition that processing cannot carry further to an officer, saying why."""
+    petition = db.get(Petition, petition_id)
+    if petition is not None and petition.state not in FINAL_STATES | {PetitionState.IN_REVIEW}:
+        change_state(db, petition, PetitionState.IN_REVIEW, actor="system", note=note[:500])
+
+
+def _fetch_evidence(
+    db: Session,
+    petition: Petition,
+    service: ServiceDefinition,
+    item: EvidenceSpec,
+    ctx: ProcessingContext,
+) -> ProcessingResult:
+    citizen = db.get(Citizen, petition.citizen_id)
+    assert citizen is not None  # the foreign key guarantees it
+    try:
+        fields = ctx.exchange.fetch(db, _evidence_request(db, petition, citizen, service, item))
+    except RegistryUnavailableError as exc:
+        return ProcessingResult(Outcome.RETRY, str(exc))
+    except SubjectNotFoundError:
+        _decide(db, petition, PetitionState.REJECTED, reason=_NO_RECORD)
+        return DONE
+    except ContractViolationError as exc:
+        change_state(db, petition, PetitionState.IN_REVIEW, actor="system", note=str(exc)[:500])
+        return ProcessingResult(Outcome.DONE, str(exc))
+    # Reassigned, not mutated: JSON columns only notice a new value.
+    petition.evidence = {**petition.evidence, item.dataset: fields}
+    db.add(petition)
+    return CONTINUE
 
 
 def _decide(
@@ -122,9 +143,12 @@ def _evidence_request(
     consent = db.exec(
         select(Consent).where(Consent.petition_id == petition.id, Consent.dataset == item.dataset)
     ).first()
+    if consent is None and item.consent_required:
+        raise ContractViolationError(f"no consent recorded for {item.dataset}")
     return EvidenceRequest(
         dataset=contract,
-        fields=item.fields,
+        # What the citizen agreed to, even if the definition has changed since.
+        fields=tuple(consent.fields) if consent else item.fields,
         subject_national_id=citizen.national_id,
         subject_citizen_id=citizen.id,  # type: ignore[arg-type]
         purpose_th=item.purpose.th,
@@ -136,15 +160,12 @@ def _evidence_request(
 
 
 def _issue_certificate(
-    db: Session,
-    petition: Petition,
-    citizen: Citizen,
-    service: ServiceDefinition,
-    ctx: ProcessingContext,
+    db: Session, petition: Petition, service: ServiceDefinition, ctx: ProcessingContext
 ) -> None:
     certificate = service.certificate
     agency = get_agency(service.agency)
-    assert certificate is not None and agency is not None
+    citizen = db.get(Citizen, petition.citizen_id)
+    assert certificate is not None and agency is not None and citizen is not None
     context = CERTIFICATE_CONTEXTS[certificate.template](
         evidence=petition.evidence, national_id=citizen.national_id, answers=petition.answers
     )

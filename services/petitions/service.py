@@ -87,17 +87,22 @@ def submit_petition(
         answers=clean_answers,
         idempotency_key=idempotency_key,
     )
+    db.add(petition)
     try:
-        with db.begin_nested():
-            db.add(petition)
-            db.flush()
+        db.flush()
     except IntegrityError:
-        # A concurrent request with the same key won the race: answer with its petition.
+        # A concurrent request with the same key won the race: answer with its petition. (No
+        # savepoint: on SQLite a savepoint outside a transaction commits when released.)
+        db.rollback()
         existing = _by_idempotency_key(db, citizen_id=citizen.id, key=idempotency_key or "")
         if existing is None:
             raise
+        if existing.service_code != service.code:
+            raise IdempotencyConflictError() from None
         return existing
     for item in service.evidence:
+        if item.dataset not in consented_datasets:
+            continue  # a public register needs no consent; none is recorded that was not given
         db.add(
             Consent(
                 petition_id=petition.id,

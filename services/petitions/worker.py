@@ -1,15 +1,18 @@
 """Workers: claim queued petition jobs and run them, with retries and backoff.
 
-A job is claimed by a conditional UPDATE (state and lease checked in the WHERE clause), so two
-workers never run the same job even on SQLite; on PostgreSQL the candidate read also uses
-`FOR UPDATE SKIP LOCKED`. A job whose worker died is claimed again when its lease runs out.
+A job is claimed by a conditional UPDATE (state, lease and attempts checked in the WHERE
+clause), so two workers never run the same job even on SQLite; on PostgreSQL the candidate
+read also uses `FOR UPDATE SKIP LOCKED`. A job whose worker died is claimed again when its
+lease runs out, and only the worker holding the current lease may finish it. A job that keeps
+failing is handed to an officer (`in_review`) instead of being retried forever.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
@@ -17,24 +20,42 @@ from sqlmodel import col, select
 
 from portal.db import session_scope, utcnow
 from services.petitions.models import JobState, PetitionJob
-from services.petitions.processing import Outcome, ProcessingContext, process_petition
+from services.petitions.processing import (
+    Outcome,
+    ProcessingContext,
+    ProcessingResult,
+    advance_petition,
+    send_to_review,
+)
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 BACKOFF_SECONDS = (5, 15, 60, 300, 900, 3600)
 MAX_ATTEMPTS = 30
+MAX_STEPS = 50  # far more than any service has; stops a state machine bug from spinning
 
 
-def _claimable(now):  # type: ignore[no-untyped-def]
-    return or_(
-        and_(col(PetitionJob.state) == JobState.PENDING, col(PetitionJob.run_after) <= now),
-        and_(col(PetitionJob.state) == JobState.RUNNING, col(PetitionJob.locked_until) < now),
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    petition_id: str
+    lease_until: datetime
+    attempts: int
+
+
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(
+        col(PetitionJob.attempts) < MAX_ATTEMPTS,
+        or_(
+            and_(col(PetitionJob.state) == JobState.PENDING, col(PetitionJob.run_after) <= now),
+            and_(col(PetitionJob.state) == JobState.RUNNING, col(PetitionJob.locked_until) < now),
+        ),
     )
 
 
-def claim_next_job(engine: Engine) -> tuple[int, str] | None:
-    """Claims one due job; returns (job id, petition id) or None when nothing is due."""
+def claim_next_job(engine: Engine) -> ClaimedJob | None:
+    """Claims one due job, or None when nothing is due."""
     with session_scope(engine) as db:
         now = utcnow()
         candidates = db.exec(
@@ -45,54 +66,75 @@ def claim_next_job(engine: Engine) -> tuple[int, str] | None:
             .with_for_update(skip_locked=True)
         ).all()
         for job_id in candidates:
+            lease_until = now + LEASE
             result = db.exec(  # type: ignore[call-overload]
                 update(PetitionJob)
                 .where(col(PetitionJob.id) == job_id, _claimable(now))
                 .values(
                     state=JobState.RUNNING,
-                    locked_until=now + LEASE,
+                    locked_until=lease_until,
                     attempts=PetitionJob.attempts + 1,
                 )
             )
             if result.rowcount == 1:
                 job = db.get(PetitionJob, job_id)
                 assert job is not None
-                return job_id, job.petition_id
+                return ClaimedJob(job_id, job.petition_id, lease_until, job.attempts)
     return None
 
 
-def _finish(engine: Engine, job_id: int, *, done: bool, error: str = "") -> None:
+def _finish(engine: Engine, job: ClaimedJob, *, done: bool, error: str = "") -> None:
     with session_scope(engine) as db:
-        job = db.get(PetitionJob, job_id)
-        if job is None:
+        row = db.exec(
+            select(PetitionJob).where(
+                col(PetitionJob.id) == job.id,
+                col(PetitionJob.state) == JobState.RUNNING,
+                col(PetitionJob.locked_until) == job.lease_until,
+            )
+        ).first()
+        if row is None:  # our lease ran out and another worker took the job over
             return
-        job.last_error = error[:1000]
-        job.locked_until = None
+        row.last_error = error[:1000]
+        row.locked_until = None
         if done:
-            job.state = JobState.DONE
-        elif job.attempts >= MAX_ATTEMPTS:
-            job.state = JobState.FAILED
+            row.state = JobState.DONE
+        elif row.attempts >= MAX_ATTEMPTS:
+            row.state = JobState.FAILED
+            send_to_review(
+                db,
+                petition_id=row.petition_id,
+                note=f"automatic processing stopped after {row.attempts} attempts: {error}",
+            )
         else:
-            delay = BACKOFF_SECONDS[min(job.attempts, len(BACKOFF_SECONDS)) - 1]
-            job.state = JobState.PENDING
-            job.run_after = utcnow() + timedelta(seconds=delay)
-        db.add(job)
+            delay = BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1]
+            row.state = JobState.PENDING
+            row.run_after = utcnow() + timedelta(seconds=delay)
+        db.add(row)
+
+
+def process_petition(engine: Engine, petition_id: str, ctx: ProcessingContext) -> ProcessingResult:
+    """Advances a petition step by step, committing after each step."""
+    result = ProcessingResult(Outcome.CONTINUE)
+    for _ in range(MAX_STEPS):
+        with session_scope(engine) as db:
+            result = advance_petition(db, petition_id=petition_id, ctx=ctx)
+        if result.outcome != Outcome.CONTINUE:
+            return result
+    return ProcessingResult(Outcome.RETRY, f"more than {MAX_STEPS} steps")
 
 
 def run_next_job(engine: Engine, ctx: ProcessingContext) -> bool:
     """Runs one due job; False when there was none. Never raises for a job's own failure."""
-    claimed = claim_next_job(engine)
-    if claimed is None:
+    job = claim_next_job(engine)
+    if job is None:
         return False
-    job_id, petition_id = claimed
     try:
-        with session_scope(engine) as db:
-            result = process_petition(db, petition_id=petition_id, ctx=ctx)
+        result = process_petition(engine, job.petition_id, ctx)
     except Exception as exc:  # a bug or outage in one job must not stop the worker
-        log.exception("petition job %s failed", job_id)
-        _finish(engine, job_id, done=False, error=f"{type(exc).__name__}: {exc}")
+        log.exception("petition job %s failed", job.id)
+        _finish(engine, job, done=False, error=f"{type(exc).__name__}: {exc}")
         return True
-    _finish(engine, job_id, done=result.outcome == Outcome.DONE, error=result.reason)
+    _finish(engine, job, done=result.outcome == Outcome.DONE, error=result.reason)
     return True
 
 
@@ -125,6 +167,8 @@ class BackgroundWorker(threading.Thread):
 
     def run(self) -> None:
         while not self._stopping.is_set():
+            # Cleared before looking for work, so a notify() during the run is not lost.
+            self._wake.clear()
             try:
                 worked = run_next_job(self.engine, self.ctx)
             except Exception:  # database briefly unreachable: wait and try again
@@ -132,4 +176,3 @@ class BackgroundWorker(threading.Thread):
                 worked = False
             if not worked:
                 self._wake.wait(self.poll_seconds)
-                self._wake.clear()

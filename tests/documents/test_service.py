@@ -152,3 +152,22 @@ class TestLookups:
 )
 def test_mask_name(given: str, family: str, title: str, expected: str) -> None:
     assert mask_name(given, family, title) == expected
+
+
+def test_a_rolled_back_issue_leaves_no_file_behind(db, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.documents.factories import issue_residence as issue
+
+    document = issue(db, data_dir, petition_id="rolled-back")
+    path = data_dir / "documents" / document.storage_key
+    assert path.exists()
+    db.rollback()
+    assert not path.exists()
+
+
+def test_a_committed_issue_keeps_its_file(db, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.documents.factories import issue_residence as issue
+
+    document = issue(db, data_dir, petition_id="committed")
+    db.commit()
+    db.rollback()
+    assert (data_dir / "documents" / document.storage_key).exists()

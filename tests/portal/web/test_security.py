@@ -136,10 +136,12 @@ class TestBadInput:
         answer = client.get("/services/dopa.no-such-thing")
         assert answer.status_code == 404 and 'data-code="unknown_service"' in answer.text
 
-    @pytest.mark.parametrize("number", ["DOPA-2569-ZZZZZZZZ", "nonsense", "../../etc/passwd"])
+    @pytest.mark.parametrize("number", ["DOPA-2569-ZZZZZZZZ", "nonsense", "DOPA-<b>x"])
     def test_unknown_document_number_is_a_404_page(self, client, number):
         answer = client.get(f"/verify/{number}")
         assert answer.status_code == 404
+        assert 'data-code="document_not_found"' in answer.text  # the verify route answered
+        assert "<b>x" not in answer.text
 
     def test_form_without_csrf_token_is_refused(self, client, people, db: Session):
         sign_in(client, people[0])

@@ -68,3 +68,28 @@ def test_missing_consent_writes_nothing(db: Session):
         submit(db, citizen, consented_datasets=[])
     db.commit()
     assert db.exec(select(Petition)).all() == []
+
+
+def test_two_concurrent_submissions_with_one_key_file_one_petition(db: Session, clean_engine):
+    import threading
+
+    citizen_id = create_citizen(db).id
+    barrier = threading.Barrier(2)
+    ids: list[str] = []
+
+    def submit_in_own_session() -> None:
+        with Session(clean_engine, expire_on_commit=False) as session:
+            citizen = session.get(Citizen, citizen_id)
+            barrier.wait()
+            petition = submit(session, citizen, idempotency_key="race")
+            session.commit()
+            ids.append(petition.id)
+
+    threads = [threading.Thread(target=submit_in_own_session) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 2 and ids[0] == ids[1]
+    assert len(db.exec(select(Petition)).all()) == 1
+    assert len(db.exec(select(PetitionJob)).all()) == 1

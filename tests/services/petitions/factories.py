@@ -1,0 +1,72 @@
+"""Plain factory functions with safe defaults for petition tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from identity.models import Citizen
+from services.catalogue.service import get_catalogue
+from services.dopa.people import person_to_record
+from services.exchange.client import Exchange
+from services.petitions.models import Petition
+from services.petitions.processing import ProcessingContext
+from services.petitions.service import submit_petition
+
+SERVICE = "dopa.residence-certificate"
+
+
+def create_citizen(db: Session, person: Any, **overrides: Any) -> Citizen:
+    citizen = Citizen(
+        **{
+            "national_id": person.national_id,
+            "subject": "s",
+            "issuer": "i",
+            "ial": 2.3,
+            **overrides,
+        }
+    )
+    db.add(citizen)
+    db.commit()
+    return citizen
+
+
+def create_petition(db: Session, citizen: Citizen, **overrides: Any) -> Petition:
+    arguments = {
+        "citizen": citizen,
+        "service": get_catalogue().get(SERVICE),
+        "consented_datasets": ["dopa.population"],
+        "answers": {"purpose": "bank"},
+        "channel": "web",
+    } | overrides
+    petition = submit_petition(db, **arguments)
+    db.commit()
+    return petition
+
+
+def registry_answering(handler: Any) -> Exchange:
+    """An exchange whose DOPA registry is `handler` (an httpx.MockTransport handler)."""
+    return Exchange(
+        registry_urls={"dopa": "http://registry.test"},
+        api_key="k",
+        http=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+
+
+def population_answer(person: Any, **changes: Any):  # type: ignore[no-untyped-def]
+    """A handler answering the population dataset for `person`, with `changes` applied."""
+    record = person_to_record(person) | changes
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        import json
+
+        asked = json.loads(request.content)["fields"]
+        return httpx.Response(200, json={"fields": {f: record.get(f) for f in asked}})
+
+    return handler
+
+
+def context_for(exchange: Exchange, data_dir: Any) -> ProcessingContext:
+    return ProcessingContext(exchange=exchange, data_dir=data_dir, base_url="http://testserver")
