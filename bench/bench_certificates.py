@@ -21,58 +21,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from samples import sample_residence_context  # noqa: E402  (bench/ is on sys.path)
+
 AGENCY_CODE = "dopa"
 AGENCY_NAME_EN = "Department of Provincial Administration"
-
-
-def residence_context() -> dict[str, Any]:
-    number = "DOPA-2569-7K3M9QXD"
-    return {
-        "document_number": number,
-        "verify_url": f"https://portal.example.go.th/verify/{number}",
-        "issued_at": datetime(2026, 11, 21, 3, 0, tzinfo=UTC),
-        "agency": {
-            "code": AGENCY_CODE,
-            "name_th": "กรมการปกครอง กระทรวงมหาดไทย",
-            "name_en": "Department of Provincial Administration, Ministry of Interior",
-            "address_th": "116 ถนนนครสวรรค์ แขวงวัดโสมนัส เขตป้อมปราบศัตรูพ่าย กรุงเทพมหานคร 10100",
-            "address_en": "116 Nakhon Sawan Road, Wat Sommanat, Pom Prap Sattru Phai, "
-            "Bangkok 10100",
-        },
-        "holder": {
-            "national_id": "1101700230708",
-            "title_th": "นาย",
-            "given_name_th": "สมชาย",
-            "family_name_th": "ใจดี",
-            "title_en": "Mr",
-            "given_name_en": "Somchai",
-            "family_name_en": "Jaidee",
-        },
-        "address": {
-            "house_no": "99/123",
-            "moo": "4",
-            "soi": "",
-            "road": "พหลโยธิน",
-            "subdistrict_th": "ลาดยาว",
-            "subdistrict_en": "Lat Yao",
-            "district_th": "จตุจักร",
-            "district_en": "Chatuchak",
-            "province_th": "กรุงเทพมหานคร",
-            "province_en": "Bangkok",
-            "postal_code": "10900",
-        },
-        "moved_in_on": date(2015, 3, 1),
-        "purpose_th": "เพื่อใช้ประกอบการสมัครงาน",
-        "purpose_en": "For a job application",
-    }
 
 
 def portal_path(data_dir: Path) -> tuple[Callable[[], bytes], Callable[[bytes], bytes]]:
@@ -80,7 +38,7 @@ def portal_path(data_dir: Path) -> tuple[Callable[[], bytes], Callable[[bytes], 
     from documents.render import render_certificate_pdf
     from documents.sign import sign_pdf
 
-    context = residence_context()
+    context = sample_residence_context()
 
     def render() -> bytes:
         return render_certificate_pdf("residence", context)
@@ -106,7 +64,7 @@ def naive_path(data_dir: Path) -> tuple[Callable[[], bytes], Callable[[bytes], b
         render_certificate_html,
     )
 
-    context = residence_context()
+    context = sample_residence_context()
     key_path, cert_path = seal_paths(data_dir, AGENCY_CODE)
     _, root_path = root_ca_paths(data_dir)
 

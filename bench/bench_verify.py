@@ -10,6 +10,7 @@ ratio shows what the portal's verification adds over the framework's floor.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import socket
@@ -44,27 +45,22 @@ def free_port() -> int:
 
 def seed_document(data_dir: Path, database_url: str) -> tuple[str, bytes]:
     """Migrates a fresh SQLite database and issues one residence certificate into it."""
+    from samples import sample_residence_context
+
     from documents.service import issue_document, read_document_pdf
     from identity.models import Citizen
     from portal.db import get_engine, session_scope
     from portal.migrate import migrate
-    from portal.servers import demo_population
     from services.dopa import AGENCY
-    from services.dopa.certificates import residence_context
-    from services.dopa.people import person_to_record
 
     migrate(database_url)
-    person = demo_population()[0]
+    context = sample_residence_context()
     with session_scope(get_engine(database_url)) as db:
-        citizen = Citizen(national_id=person.national_id, subject="bench", issuer="bench")
+        citizen = Citizen(
+            national_id=context["holder"]["national_id"], subject="bench", issuer="bench"
+        )
         db.add(citizen)
         db.flush()
-        context = residence_context(
-            evidence={"dopa.population": person_to_record(person)},
-            national_id=person.national_id,
-            answers={"purpose": "bank"},
-        )
-        context["agency"] = AGENCY.letterhead()
         document = issue_document(
             db,
             data_dir=data_dir,
@@ -133,8 +129,12 @@ class Result:
 
 
 def _ms(text: str) -> float:
-    value = float(re.match(r"[\d.]+", text).group(0))  # type: ignore[union-attr]
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[re.sub(r"[\d.]+", "", text)]
+    """wrk prints latencies as 812.00us, 6.67ms, 1.02s or 1.10m."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if match is None:
+        return math.nan
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[match.group(2)]
+    return float(match.group(1)) * scale
 
 
 def drive(url: str, *, seconds: float, concurrency: int, script: Path | None = None) -> Result:
@@ -149,8 +149,8 @@ def drive(url: str, *, seconds: float, concurrency: int, script: Path | None = N
     wrk("1s")  # warm-up: connections, caches, first-request imports
     out = wrk(f"{seconds:.0f}s")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = int(bad.group(1)) if bad else 0
     socket_errors = re.search(r"Socket errors: (.*)", out)
