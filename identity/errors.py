@@ -17,6 +17,19 @@ class SignInError(BadRequestError):
     default_en = "Sign-in failed; please start signing in again"
 
 
+class AssuranceNotReachedError(SignInError):
+    code = "assurance_not_reached"
+    default_th = (
+        "บริการนี้ต้องยืนยันตัวตนในระดับที่สูงขึ้น แต่การยืนยันตัวตนยังไม่ถึงระดับที่กำหนด "
+        "กรุณายกระดับดิจิทัลไอดีของท่าน (เช่น ยืนยันตัวตนที่สำนักทะเบียน) แล้วลองอีกครั้ง"
+    )
+    default_en = (
+        "This service needs a higher identity assurance level than your sign-in reached; "
+        "please raise the level of your digital ID (for example at a registration office) "
+        "and try again"
+    )
+
+
 class InvalidTokenError(AuthenticationRequiredError):
     code = "invalid_token"
     default_th = "โทเค็นไม่ถูกต้องหรือหมดอายุ"

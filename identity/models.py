@@ -62,4 +62,5 @@ class LoginAttempt(SQLModel, table=True):
     code_verifier: str = Field(max_length=128)
     browser_binding: str = Field(max_length=64)  # sha256 of a cookie set when the trip started
     next_url: str = Field(default="/", max_length=2048)
+    min_ial: float | None = None  # step-up: the level asked of the provider
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)

@@ -14,23 +14,30 @@ Discovery and JWKS are fetched over HTTP and cached; an unknown `kid` refreshes 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 from sqlmodel import Session, delete
 
-from identity.errors import InvalidTokenError, ProviderUnavailableError, SignInError
+from identity.errors import (
+    AssuranceNotReachedError,
+    InvalidTokenError,
+    ProviderUnavailableError,
+    SignInError,
+)
 from identity.models import LoginAttempt
 from portal.db import utcnow
 
@@ -40,6 +47,8 @@ DISCOVERY_TTL_SECONDS = 3600
 JWKS_MIN_REFRESH_SECONDS = 60
 SIGNING_ALGORITHMS = ["RS256", "ES256"]
 MAX_NEXT_URL_LENGTH = 2048
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
 
 @dataclass(frozen=True)
@@ -81,13 +90,21 @@ class RelyingParty:
         redirect_uri: str,
         scopes: str,
         http: httpx.Client,
+        client_auth: ClientAuthMethod = "client_secret_basic",
+        client_key: RSAKey | None = None,
+        claim_map: Mapping[str, str] | None = None,
     ) -> None:
+        if client_auth == "private_key_jwt" and client_key is None:
+            raise ValueError("private_key_jwt needs the portal's client key")
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
         self.scopes = scopes
         self.http = http
+        self.client_auth = client_auth
+        self.client_key = client_key
+        self.claim_map = dict(claim_map or {})
         self._lock = threading.Lock()
         self._metadata: dict[str, Any] | None = None
         self._metadata_at = 0.0
@@ -127,8 +144,19 @@ class RelyingParty:
 
     # -- sign-in -------------------------------------------------------------------------
 
-    def start_sign_in(self, db: Session, *, browser_secret: str, next_url: str | None) -> str:
-        """Records a login attempt and returns the authorization URL to send the browser to."""
+    def start_sign_in(
+        self,
+        db: Session,
+        *,
+        browser_secret: str,
+        next_url: str | None,
+        min_ial: float | None = None,
+    ) -> str:
+        """Records a login attempt and returns the authorization URL to send the browser to.
+
+        `min_ial` asks the provider for at least that identity assurance level (step-up): sent
+        as ThaID's `acr_values`, and checked again on return.
+        """
         purge_stale_attempts(db)
         attempt = LoginAttempt(
             state=secrets.token_urlsafe(32),
@@ -136,6 +164,7 @@ class RelyingParty:
             code_verifier=secrets.token_urlsafe(64),
             browser_binding=hash_binding(browser_secret),
             next_url=safe_next_url(next_url),
+            min_ial=min_ial,
         )
         db.add(attempt)
         db.flush()
@@ -149,6 +178,8 @@ class RelyingParty:
             "code_challenge": create_s256_code_challenge(attempt.code_verifier),
             "code_challenge_method": "S256",
         }
+        if min_ial is not None:
+            params["acr_values"] = ial_acr(min_ial)
         return f"{self.metadata()['authorization_endpoint']}?{urlencode(params)}"
 
     def take_login_attempt(self, db: Session, *, state: str) -> LoginAttempt | None:
@@ -181,6 +212,9 @@ class RelyingParty:
         claims = self.validate_jwt(id_token, error=SignInError)
         if not secrets.compare_digest(str(claims.get("nonce", "")), attempt.nonce):
             raise SignInError(reason="nonce_mismatch")
+        claims = self.map_claims(claims)
+        if attempt.min_ial is not None and claimed_ial(claims) < attempt.min_ial:
+            raise AssuranceNotReachedError(required=attempt.min_ial, reached=claimed_ial(claims))
         return SignInResult(
             claims=claims,
             id_token=id_token,
@@ -189,18 +223,28 @@ class RelyingParty:
         )
 
     def _exchange_code(self, code: str, code_verifier: str) -> dict[str, Any]:
+        token_endpoint = self.metadata()["token_endpoint"]
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        headers = {}
+        if self.client_auth == "client_secret_basic":
+            # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+            pair = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        elif self.client_auth == "client_secret_post":
+            data |= {"client_id": self.client_id, "client_secret": self.client_secret}
+        else:
+            data |= {
+                "client_id": self.client_id,
+                "client_assertion_type": JWT_BEARER_ASSERTION,
+                "client_assertion": self.client_assertion(token_endpoint),
+            }
         try:
-            response = self.http.post(
-                self.metadata()["token_endpoint"],
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": self.redirect_uri,
-                    "code_verifier": code_verifier,
-                },
-                auth=(self.client_id, self.client_secret),  # client_secret_basic
-                timeout=10,
-            )
+            response = self.http.post(token_endpoint, data=data, headers=headers, timeout=10)
         except httpx.HTTPError as exc:
             raise ProviderUnavailableError(detail=type(exc).__name__) from exc
         if response.status_code >= 500:
@@ -212,6 +256,29 @@ class RelyingParty:
                 error = "token_error"
             raise SignInError(reason=error)
         return response.json()
+
+    def client_assertion(self, audience: str) -> str:
+        """A short-lived JWT proving the portal holds its key (private_key_jwt, RFC 7523)."""
+        assert self.client_key is not None
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "jti": secrets.token_urlsafe(16),
+            "iat": now,
+            "exp": now + 60,
+        }
+        header = {"alg": "RS256", "kid": self.client_key.kid}
+        return jwt.encode(header, claims, self.client_key)
+
+    def map_claims(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """The provider's claims under ThaID names, per the configured claim map."""
+        mapped = dict(claims)
+        for thaid_name, provider_name in self.claim_map.items():
+            if provider_name in claims:
+                mapped[thaid_name] = claims[provider_name]
+        return mapped
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -262,7 +329,7 @@ class RelyingParty:
         claims = self.validate_jwt(token, error=InvalidTokenError, access=True)
         if claims.get("client_id") != self.client_id:
             raise InvalidTokenError(reason="wrong_client")
-        return claims
+        return self.map_claims(claims)
 
     def fetch_userinfo(self, access_token: str) -> dict[str, Any]:
         """The provider's userinfo for a token: used when an API caller is not yet known."""
@@ -278,7 +345,7 @@ class RelyingParty:
             raise InvalidTokenError()
         if response.status_code != 200:
             raise ProviderUnavailableError(status=response.status_code)
-        return response.json()
+        return self.map_claims(response.json())
 
     def logout_url(self, *, id_token_hint: str, post_logout_redirect_uri: str) -> str | None:
         """The provider's end-session URL (RP-initiated logout), if it has one."""
@@ -292,6 +359,25 @@ class RelyingParty:
         if id_token_hint:
             params["id_token_hint"] = id_token_hint
         return f"{endpoint}?{urlencode(params)}"
+
+
+IAL_LEVELS = (1.1, 1.2, 1.3, 2.1, 2.2, 2.3, 3.0)
+IAL_ACR_PREFIX = "urn:thaid:ial:"
+
+
+def ial_acr(level: float) -> str:
+    """ThaID's authentication context class for an identity assurance level: urn:thaid:ial:2.3."""
+    return f"{IAL_ACR_PREFIX}{level:g}"
+
+
+def claimed_ial(claims: Mapping[str, Any]) -> float:
+    """The IAL a token asserts: the `ial` claim, else the level in `acr`; 0 when neither."""
+    for value in (claims.get("ial"), str(claims.get("acr", "")).removeprefix(IAL_ACR_PREFIX)):
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return 0.0
 
 
 def purge_stale_attempts(db: Session) -> None:

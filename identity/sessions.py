@@ -105,3 +105,30 @@ def revoke_session(db: Session, *, token: str | None) -> WebSession | None:
         db.add(session)
         db.flush()
     return session
+
+
+def list_active_sessions(db: Session, *, citizen_id: int) -> list[WebSession]:
+    """The citizen's sessions that are neither revoked nor past their absolute limit."""
+    now = utcnow()
+    return list(
+        db.exec(
+            select(WebSession)
+            .where(
+                WebSession.citizen_id == citizen_id,
+                WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                WebSession.expires_at > now,  # type: ignore[operator]
+            )
+            .order_by(WebSession.last_seen_at.desc())  # type: ignore[attr-defined]
+        )
+    )
+
+
+def revoke_all_sessions(db: Session, *, citizen_id: int) -> int:
+    """Signs the citizen out everywhere (a lost phone, a shared computer); returns how many."""
+    sessions = list_active_sessions(db, citizen_id=citizen_id)
+    now = utcnow()
+    for session in sessions:
+        session.revoked_at = now
+        db.add(session)
+    db.flush()
+    return len(sessions)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from documents.errors import DocumentStorageError
+from identity.client_keys import load_or_create_client_key
 from identity.oidc import RelyingParty
 from portal.csrf import csrf_cookie_name, new_browser_secret
 from portal.db import get_engine
@@ -190,6 +191,11 @@ def create_app(
     app.state.csrf_cookie = csrf_cookie_name(settings.secure_cookies)
     app.state.engine = get_engine(settings.database_url)
     app.state.worker = None
+    app.state.client_key = (
+        load_or_create_client_key(settings.data_dir / "oidc" / "client-key.pem")
+        if settings.oidc_client_auth == "private_key_jwt"
+        else None
+    )
     app.state.relying_party = RelyingParty(
         issuer=settings.oidc_issuer,
         client_id=settings.oidc_client_id,
@@ -197,6 +203,9 @@ def create_app(
         redirect_uri=f"{settings.base_url}/auth/callback",
         scopes=settings.oidc_scopes,
         http=provider_http or httpx.Client(),
+        client_auth=settings.oidc_client_auth,
+        client_key=app.state.client_key,
+        claim_map=settings.oidc_claim_map,
     )
     app.state.processing = ProcessingContext(
         exchange=Exchange(

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     oidc_client_id: str = "portal"
     oidc_client_secret: str = DEMO_OIDC_CLIENT_SECRET
     oidc_scopes: str = "openid profile address pid"
+    # How the portal authenticates at the token endpoint (RFC 6749 §2.3, OIDC Core §9).
+    oidc_client_auth: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"] = (
+        "client_secret_basic"
+    )
+    # ThaID claim name -> the provider's claim name, for providers that name claims otherwise,
+    # e.g. {"pid": "citizen_id", "given_name": "first_name_th"}.
+    oidc_claim_map: dict[str, str] = Field(default_factory=dict)
 
     registry_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_REGISTRY_URLS))
     registry_api_key: str = DEMO_REGISTRY_API_KEY
@@ -54,7 +61,10 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'portal.db'}"
         if self.env == "production":
             problems = []
-            if self.oidc_client_secret == DEMO_OIDC_CLIENT_SECRET:
+            if (
+                self.oidc_client_auth != "private_key_jwt"
+                and self.oidc_client_secret == DEMO_OIDC_CLIENT_SECRET
+            ):
                 problems.append("PORTAL_OIDC_CLIENT_SECRET is the demo value")
             if self.registry_api_key == DEMO_REGISTRY_API_KEY:
                 problems.append("PORTAL_REGISTRY_API_KEY is the demo value")

@@ -6,7 +6,16 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from portal.web import access_log, auth, catalogue, documents, home, petitions, verify
+    from portal.web import (
+        access_log,
+        account,
+        auth,
+        catalogue,
+        documents,
+        home,
+        petitions,
+        verify,
+    )
 
     return [
         home.health,
@@ -17,5 +26,6 @@ def routers() -> list[APIRouter]:
         petitions.router,
         documents.router,
         access_log.router,
+        account.router,
         verify.router,
     ]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
+from identity.client_keys import public_jwks
 from identity.errors import SignInError
+from identity.oidc import IAL_LEVELS
 from identity.sessions import create_session, revoke_session, upsert_citizen_from_claims
 from portal.csrf import CsrfProtected, new_browser_secret
 from portal.deps import SESSION_COOKIE, Db, RelyingPartyDep, SettingsDep
+from portal.errors import BadRequestError, NotFoundError
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 
@@ -19,10 +22,18 @@ LOGIN_COOKIE = "portal_login"  # binds a sign-in trip to the browser that starte
 
 @router.get("/login")
 def login(
-    request: Request, db: Db, rp: RelyingPartyDep, settings: SettingsDep, next: str = "/"
+    request: Request,
+    db: Db,
+    rp: RelyingPartyDep,
+    settings: SettingsDep,
+    next: str = "/",
+    ial: float | None = None,
 ) -> RedirectResponse:
+    """Sends the browser to the provider; `ial` asks for at least that assurance (step-up)."""
+    if ial is not None and ial not in IAL_LEVELS:
+        raise BadRequestError("Unknown assurance level", "ระดับการยืนยันตัวตนไม่ถูกต้อง")
     secret = new_browser_secret()
-    url = rp.start_sign_in(db, browser_secret=secret, next_url=next)
+    url = rp.start_sign_in(db, browser_secret=secret, next_url=next, min_ial=ial)
     response = RedirectResponse(url, status_code=303)
     # Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
     response.set_cookie(
@@ -76,6 +87,15 @@ def callback(
         path="/",
     )
     return response
+
+
+@router.get("/oidc/jwks.json")
+def client_jwks(request: Request) -> JSONResponse:
+    """The portal's public key for `private_key_jwt` (register it as the client's jwks_uri)."""
+    key = request.app.state.client_key
+    if key is None:
+        raise NotFoundError()
+    return JSONResponse(public_jwks(key), headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.post("/logout", dependencies=[CsrfProtected])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -64,7 +65,12 @@ def service_page(request: Request, code: str) -> HTMLResponse:
 
 
 @citizen.get("/services/{code}/apply", response_class=HTMLResponse)
-def apply_form(request: Request, code: str, citizen: CurrentCitizen) -> HTMLResponse:
+def apply_form(request: Request, code: str, citizen: CurrentCitizen) -> Response:
+    service = get_catalogue().get(code)
+    if citizen.ial < service.min_ial:
+        # Step-up: back to the provider asking for the service's level, then back here.
+        query = urlencode({"next": f"/services/{code}/apply", "ial": f"{service.min_ial:g}"})
+        return RedirectResponse(f"/login?{query}", status_code=303)
     return _render_apply(
         request, code, form=PetitionForm(idempotency_key=secrets.token_urlsafe(16))
     )
