@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 
 from identity.client_keys import load_or_create_client_key, public_jwks
 from identity.oidc import RelyingParty, claimed_ial, ial_acr
@@ -120,3 +121,46 @@ def test_step_up_asks_for_the_level_as_acr_values(db):
 )
 def test_the_asserted_level_comes_from_ial_or_acr(claims, level):
     assert claimed_ial(claims) == level
+
+
+class RotatingProvider(ScriptedProvider):
+    """A provider whose signing key can be rotated; serves its current JWKS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = RSAKey.generate_key(2048, private=True)
+        self.jwks_fetches = 0
+
+    def rotate(self) -> None:
+        self.key = RSAKey.generate_key(2048, private=True)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/jwks":
+            self.jwks_fetches += 1
+            self.key.ensure_kid()
+            return httpx.Response(200, json={"keys": [self.key.as_dict(private=False)]})
+        return super().__call__(request)
+
+    def id_token(self) -> str:
+        self.key.ensure_kid()
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": "portal", "sub": "s", "iat": now, "exp": now + 300}
+        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+
+
+def test_a_rotated_provider_key_is_picked_up_from_the_jwks(monkeypatch):
+    provider = RotatingProvider()
+    rp = relying_party(provider)
+    assert rp.validate_jwt(provider.id_token())["sub"] == "s"
+    provider.rotate()
+    monkeypatch.setattr("identity.oidc.JWKS_MIN_REFRESH_SECONDS", 0)
+    assert rp.validate_jwt(provider.id_token())["sub"] == "s"
+    assert provider.jwks_fetches == 2
+
+
+def test_the_jwks_is_cached_between_tokens():
+    provider = RotatingProvider()
+    rp = relying_party(provider)
+    for _ in range(3):
+        rp.validate_jwt(provider.id_token())
+    assert provider.jwks_fetches == 1
