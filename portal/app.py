@@ -25,6 +25,7 @@ from portal.i18n import LANG_COOKIE, current_language, pick_language
 from portal.settings import Settings, get_settings
 from portal.templating import TEMPLATES_DIR, render
 from portal.uploads import MULTIPART_OVERHEAD, payload_too_large
+from portal.web.backoffice import OFFICER_COOKIE, install_backoffice_error_handlers
 from services.exchange.client import Exchange
 from services.petitions.processing import ProcessingContext
 from services.petitions.worker import BackgroundWorker
@@ -134,7 +135,11 @@ def install_middleware(app: FastAPI) -> None:
             )
         if secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        personal = SESSION_COOKIE in request.cookies or "authorization" in request.headers
+        personal = (
+            SESSION_COOKIE in request.cookies
+            or OFFICER_COOKIE in request.cookies
+            or "authorization" in request.headers
+        )
         if personal and not request.url.path.startswith("/static/"):
             # Personal pages and API answers must not stay in shared or browser caches.
             response.headers.setdefault("Cache-Control", "private, no-store")
@@ -220,6 +225,7 @@ def create_app(
 
     install_middleware(app)
     install_error_handlers(app)
+    install_backoffice_error_handlers(app)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
 
     from portal.api.v1 import routers as api_routers

@@ -13,8 +13,10 @@ app = typer.Typer(
 )
 services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
+officers_app = typer.Typer(help="Back-office officers", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(agencies_app, name="agencies")
+app.add_typer(officers_app, name="officers")
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -157,6 +159,22 @@ def agencies_list() -> None:
         datasets = ", ".join(d.name for d in agency.datasets)
         url = settings.registry_urls.get(agency.code, "(not configured)")
         typer.echo(f"{agency.code:<6} {agency.name_en}  datasets: {datasets}  registry: {url}")
+
+
+@officers_app.command("add")
+def officers_add(
+    national_id: str,
+    agency: str,
+    role: list[str] = typer.Option(["officer"], "--role", help="officer, supervisor, ..."),
+) -> None:
+    """Register a citizen ID as an officer of one agency (they enrol TOTP at first sign-in)."""
+    from identity.officers.service import register_officer
+    from portal.db import get_engine, session_scope
+
+    settings = _settings()
+    with session_scope(get_engine(settings.database_url)) as db:
+        officer = register_officer(db, national_id=national_id, agency=agency, roles=role)
+        typer.echo(f"officer {officer.id}: {agency} {', '.join(officer.roles)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,6 +106,7 @@ def import_all_models() -> type[SQLModel]:
     """Imports every module that defines tables, so `SQLModel.metadata` is complete."""
     import documents.models  # noqa: F401
     import identity.models  # noqa: F401
+    import identity.officers.models  # noqa: F401
     import services.exchange.models  # noqa: F401
     import services.petitions.models  # noqa: F401
 

@@ -86,7 +86,11 @@ def provider_spec(
             ProviderClient(
                 client_id=settings.oidc_client_id,
                 client_secret=settings.oidc_client_secret,
-                redirect_uris=tuple(f"{url}/auth/callback" for url in portals),
+                redirect_uris=tuple(
+                    uri
+                    for url in portals
+                    for uri in (f"{url}/auth/callback", f"{url}/backoffice/auth/callback")
+                ),
                 post_logout_redirect_uris=tuple(f"{url}/" for url in portals),
             )
         ],

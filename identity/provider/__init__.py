@@ -11,8 +11,14 @@ It runs as its own ASGI app (`create_provider_app`) in demos and tests, never in
    gets an RS256 ID token and an RFC 9068 JWT access token, both signed with the key at `key_path`
    and published at `/jwks`. A replayed code is refused and revokes what it issued.
 4. `/userinfo` answers the same claims for the access token; `/logout` ends the browser session.
+5. With `acr_values=urn:thaid:ial:<level>` a person below that level is offered a simulated
+   face-scan step-up (or Cancel → `access_denied`). `grant_type=refresh_token` rotates refresh
+   tokens; reusing an old one revokes its family.
+6. A kiosk uses the device grant (RFC 8628): `/device_authorization` gives it a user code, the
+   person signs in at `/device` on a phone, and the kiosk polls `/token` until approved.
 
-Codes, sessions and revocations live in memory; only the signing key is kept on disk.
+Codes, sessions, refresh tokens, device codes and revocations live in memory; only the signing
+key is kept on disk.
 """
 
 from .accounts import ProviderAccount, ProviderClient

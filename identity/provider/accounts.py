@@ -58,6 +58,9 @@ class ProviderClient:
     post_logout_redirect_uris: tuple[str, ...] = ()
     token_endpoint_auth_method: str = "client_secret_basic"  # or "client_secret_post"
     scope: str = "openid profile address pid"
+    # RFC 7591 §2 `grant_types`. A refresh token is issued only to clients listing
+    # "refresh_token"; kiosks add "urn:ietf:params:oauth:grant-type:device_code" (RFC 8628).
+    grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
 
 
 def subject_for(pid: str) -> str:

@@ -1,7 +1,9 @@
 """The development digital-ID provider as its own ASGI app (Starlette).
 
 Each route turns the Starlette request into a `ProviderRequest`, lets Authlib's server do the
-protocol work, and renders a page or returns Authlib's response. Pages are Jinja2 templates in
+protocol work, and renders a page or returns Authlib's response. Besides the code flow it serves
+the IAL step-up page (`acr_values`) and the RFC 8628 device flow for kiosks (`/device_authorization`
+for the kiosk, `/device` for the person's phone). Pages are Jinja2 templates in
 `templates/provider/`; forms are protected by a CSRF token bound to a cookie.
 
 Transport: Authlib refuses plain-http request URLs unless AUTHLIB_INSECURE_TRANSPORT is set. Since
@@ -24,6 +26,8 @@ from urllib.parse import urlencode, urlsplit
 
 from authlib.common.security import is_secure_transport
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -34,9 +38,18 @@ from starlette.types import ASGIApp
 from identity.citizen_ids import mask_citizen_id
 
 from .accounts import ProviderAccount, ProviderClient, normalise_citizen_id
+from .assurance import ACR_VALUES_SUPPORTED, acr_for, format_ial, requested_minimum
 from .claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED, consent_items_for
 from .keys import SIGNING_ALG, load_or_create_signing_key, public_jwks
-from .server import SESSION_COOKIE, Pairs, ProviderRequest, ProviderServer, SignedInUser
+from .server import (
+    SESSION_COOKIE,
+    Pairs,
+    ProviderRequest,
+    ProviderServer,
+    SignedInUser,
+    format_user_code,
+    normalise_user_code,
+)
 from .store import SESSION_LIFETIME_SECONDS, Clock, ProviderStore
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "provider"
@@ -55,6 +68,7 @@ AUTHORIZATION_PARAMS = (
     "code_challenge_method",
     "prompt",
     "max_age",
+    "acr_values",
 )
 LOGOUT_PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint")
 
@@ -74,6 +88,20 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "logout_invalid": (
         "คำขอออกจากระบบนี้ไม่ถูกต้อง",
         "This sign-out request is not valid.",
+    ),
+}
+DEVICE_MESSAGES: dict[str, tuple[str, str]] = {
+    "unknown_code": (
+        "ไม่พบรหัสนี้ หรือรหัสหมดอายุแล้ว กรุณาตรวจสอบรหัสบนหน้าจอตู้บริการ",
+        "That code was not found or has expired. Check the code on the kiosk screen.",
+    ),
+    "approved": (
+        "เรียบร้อยแล้ว กลับไปที่ตู้บริการได้เลย",
+        "Done. You can go back to the kiosk.",
+    ),
+    "denied": (
+        "ยกเลิกแล้ว ตู้บริการจะไม่ได้รับข้อมูลของคุณ",
+        "Cancelled. The kiosk will not receive your information.",
     ),
 }
 CREDENTIAL_ERRORS: dict[str, tuple[str, str]] = {
@@ -98,6 +126,7 @@ def create_provider_app(
     code_lifetime_seconds: int = 60,
     access_token_lifetime_seconds: int = 900,
     clock: Clock = time.time,
+    refresh_token_lifetime_seconds: int = 86400,
 ) -> ASGIApp:
     """The development OpenID provider standing in for ThaID in demos and tests.
 
@@ -122,7 +151,11 @@ def create_provider_app(
         key=load_or_create_signing_key(key_path),
         clients=clients,
         accounts=accounts,
-        store=ProviderStore(clock=clock, retain_seconds=access_token_lifetime_seconds),
+        store=ProviderStore(
+            clock=clock,
+            retain_seconds=access_token_lifetime_seconds,
+            refresh_lifetime_seconds=refresh_token_lifetime_seconds,
+        ),
         code_lifetime_seconds=code_lifetime_seconds,
         access_token_lifetime_seconds=access_token_lifetime_seconds,
     )
@@ -152,7 +185,12 @@ class ProviderViews:
             Route("/jwks", self.jwks, methods=["GET"]),
             Route("/authorize", self.authorize, methods=["GET"]),
             Route("/authorize", self.authorize_submit, methods=["POST"]),
+            Route("/authorize/step-up", self.step_up_submit, methods=["POST"]),
             Route("/token", self.token, methods=["POST"]),
+            Route("/device_authorization", self.device_authorization, methods=["POST"]),
+            Route("/device", self.device, methods=["GET"]),
+            Route("/device", self.device_submit, methods=["POST"]),
+            Route("/device/approve", self.device_approve, methods=["POST"]),
             Route("/userinfo", self.userinfo, methods=["GET", "POST"]),
             Route("/logout", self.logout, methods=["GET"]),
             Route("/logout", self.logout_confirmed, methods=["POST"]),
@@ -173,9 +211,15 @@ class ProviderViews:
             "userinfo_endpoint": self.url("/userinfo"),
             "jwks_uri": self.url("/jwks"),
             "end_session_endpoint": self.url("/logout"),
+            "device_authorization_endpoint": self.url("/device_authorization"),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                DEVICE_CODE_GRANT_TYPE,
+            ],
+            "acr_values_supported": list(ACR_VALUES_SUPPORTED),
             "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [SIGNING_ALG],
@@ -219,13 +263,7 @@ class ProviderViews:
         fields = dict(reversed(form))  # first value wins
         if not self.csrf_valid(request, fields.get("csrf_token", "")):
             return self.render_error(request, "form_expired", status=403)
-        oauth_request = ProviderRequest(
-            method="POST",
-            uri=self.url("/authorize"),
-            headers=request.headers,
-            form=[(k, v) for k, v in form if k in AUTHORIZATION_PARAMS],
-            cookies=request.cookies,
-        )
+        oauth_request = self.carried_request(request, form)
         session_user = self.session_user(request, oauth_request)
         try:
             grant = self.server.get_consent_grant(oauth_request, end_user=session_user)
@@ -240,7 +278,7 @@ class ProviderViews:
         password = fields.get("password", "")
         if session_user is not None and not (typed_pid or password):
             # Signed in earlier in this browser: the consent was just given, no password needed.
-            return self.server.create_authorization_response(oauth_request, session_user, grant)
+            return self.finish_authorization(request, oauth_request, grant, session_user)
 
         account = self.check_credentials(typed_pid, password)
         if account is None:
@@ -253,11 +291,78 @@ class ProviderViews:
                 status=401,
             )
         user = SignedInUser(account=account, auth_time=int(self.server.store.now()))
-        response = self.server.create_authorization_response(oauth_request, user, grant)
+        response = self.finish_authorization(request, oauth_request, grant, user)
         # A fresh sign-in gets a fresh session id, never the old cookie's (session fixation).
         self.server.store.delete_session(request.cookies.get(SESSION_COOKIE))
         session_id = self.server.store.create_session(pid=account.pid, auth_time=user.auth_time)
         self.set_cookie(response, SESSION_COOKIE, session_id, SESSION_LIFETIME_SECONDS)
+        return response
+
+    def carried_request(self, request: Request, form: Pairs) -> ProviderRequest:
+        """The authorization request carried through a form as hidden fields."""
+        return ProviderRequest(
+            method="POST",
+            uri=self.url("/authorize"),
+            headers=request.headers,
+            form=[(k, v) for k, v in form if k in AUTHORIZATION_PARAMS],
+            cookies=request.cookies,
+        )
+
+    def finish_authorization(
+        self, request: Request, oauth_request: ProviderRequest, grant: Any, user: SignedInUser
+    ) -> Response:
+        """Issues the code, unless the relying party asked for a higher IAL than the person has.
+
+        OIDC Core §3.1.2.1 `acr_values`: the lowest listed level is the minimum. Below it, the
+        person is offered a (simulated) face-scan step-up instead of a code.
+        """
+        minimum = requested_minimum(oauth_request.payload.data.get("acr_values"))
+        if minimum is None or user.account.ial >= minimum:
+            response: Response = self.server.create_authorization_response(
+                oauth_request, user, grant
+            )
+            return response
+        step_up_id = self.server.store.create_step_up(
+            pid=user.account.pid, auth_time=user.auth_time, minimum=minimum
+        )
+        data = oauth_request.payload.data
+        context = {
+            "action": self.url("/authorize/step-up"),
+            "carried": [(name, data[name]) for name in AUTHORIZATION_PARAMS if data.get(name)],
+            "step_up": step_up_id,
+            "client_id": data["client_id"],
+            "current_level": format_ial(user.account.ial),
+            "required_level": format_ial(minimum),
+        }
+        return self.render_page(request, "step_up.html", context)
+
+    async def step_up_submit(self, request: Request) -> Response:
+        """Verify (simulated face scan raises the account's IAL, then the code) or cancel."""
+        form = await read_form(request)
+        fields = dict(reversed(form))
+        if not self.csrf_valid(request, fields.get("csrf_token", "")):
+            return self.render_error(request, "form_expired", status=403)
+        oauth_request = self.carried_request(request, form)
+        try:
+            grant = self.server.get_consent_grant(oauth_request)
+        except OAuth2Error as error:
+            return self.authorization_error(oauth_request, error)
+        step_up = self.server.store.take_step_up(fields.get("step_up", ""))
+        minimum = requested_minimum(oauth_request.payload.data.get("acr_values"))
+        if step_up is None or step_up.minimum != minimum:
+            return self.render_error(request, "form_expired", status=403)
+        if fields.get("action") != "verify":
+            denied = AccessDeniedError(
+                description="insufficient assurance",
+                redirect_uri=oauth_request.payload.redirect_uri,
+                state=oauth_request.payload.state,
+            )
+            response: Response = self.server.handle_error_response(oauth_request, denied)
+            return response
+        account = self.server.raise_ial(step_up.pid, step_up.minimum)
+        # RFC 8176 "face": the (simulated) step-up was a facial-recognition check.
+        user = SignedInUser(account=account, auth_time=step_up.auth_time, amr=("pwd", "face"))
+        response = self.server.create_authorization_response(oauth_request, user, grant)
         return response
 
     def authorization_error(self, oauth_request: ProviderRequest, error: OAuth2Error) -> Response:
@@ -315,38 +420,44 @@ class ProviderViews:
         carried = [(name, data[name]) for name in AUTHORIZATION_PARAMS if data.get(name)]
         switch = [(k, v) for k, v in carried if k != "prompt"] + [("prompt", "login")]
         authorize_url = self.url("/authorize")
-        accounts = [
+        accounts = self.account_links(carried, "/authorize")
+        context = {
+            "action": self.url("/authorize"),
+            "client_id": data["client_id"],
+            "carried": carried,
+            "accounts": accounts,
+            "signed_in": self.signed_in_summary(session_user),
+            "switch_account_url": f"{authorize_url}?{urlencode(switch)}",
+            "consent_items": consent_items_for(oauth_request.scope or ""),
+            "entered_pid": entered_pid,
+            "problem": CREDENTIAL_ERRORS.get(problem) if problem else None,
+            "user_code": None,
+        }
+        return self.render_page(request, "authorize.html", context, status=status)
+
+    def account_links(self, base: list[tuple[str, str]], path: str) -> list[dict[str, str]]:
+        """The test accounts, each a plain link that prefills the form via `login_hint`."""
+        return [
             {
                 "pid": account.pid,
                 "masked_pid": mask_citizen_id(account.pid),
                 "name_th": account.name_th,
                 "name_en": account.name_en,
                 "password": account.password,
-                "href": self.url("/authorize")
-                + "?"
-                + urlencode([*carried, ("login_hint", account.pid)]),
+                "href": self.url(path) + "?" + urlencode([*base, ("login_hint", account.pid)]),
             }
             for account in self.accounts
         ]
-        signed_in = None
-        if session_user is not None:
-            signed_in = {
-                "name_th": session_user.account.name_th,
-                "name_en": session_user.account.name_en,
-                "masked_pid": mask_citizen_id(session_user.account.pid),
-            }
-        context = {
-            "action": self.url("/authorize"),
-            "client_id": data["client_id"],
-            "carried": carried,
-            "accounts": accounts,
-            "signed_in": signed_in,
-            "switch_account_url": f"{authorize_url}?{urlencode(switch)}",
-            "consent_items": consent_items_for(oauth_request.scope or ""),
-            "entered_pid": entered_pid,
-            "problem": CREDENTIAL_ERRORS.get(problem) if problem else None,
+
+    @staticmethod
+    def signed_in_summary(session_user: SignedInUser | None) -> dict[str, str] | None:
+        if session_user is None:
+            return None
+        return {
+            "name_th": session_user.account.name_th,
+            "name_en": session_user.account.name_en,
+            "masked_pid": mask_citizen_id(session_user.account.pid),
         }
-        return self.render_page(request, "authorize.html", context, status=status)
 
     # --- token and userinfo ---------------------------------------------------------------
 
@@ -354,6 +465,159 @@ class ProviderViews:
         oauth_request = self.oauth_request(request, "/token", form=await read_form(request))
         response: Response = self.server.create_token_response(oauth_request)
         return response
+
+    # --- device authorization grant (RFC 8628) ------------------------------------------
+
+    async def device_authorization(self, request: Request) -> Response:
+        """RFC 8628 §3.1: the kiosk, authenticated with its secret, asks for codes."""
+        form = await read_form(request)
+        oauth_request = self.oauth_request(request, "/device_authorization", form=form)
+        response: Response = self.server.create_endpoint_response(
+            "device_authorization", oauth_request
+        )
+        return response
+
+    async def device(self, request: Request) -> Response:
+        """RFC 8628 §3.3: the person's phone opens the verification URI.
+
+        With `user_code` (verification_uri_complete) the code is only prefilled: the person must
+        still confirm it matches the kiosk's screen (§5.4, remote phishing). A test-account link
+        on the sign-in page comes back here with `login_hint` and goes straight to sign-in.
+        """
+        params = request.query_params
+        user_code = normalise_user_code(params.get("user_code", ""))
+        if params.get("login_hint") or params.get("switch"):
+            device = self.server.store.get_pending_device(user_code)
+            if device is not None:
+                return self.render_device_sign_in(
+                    request,
+                    user_code,
+                    switch=bool(params.get("switch")),
+                    entered_pid=params.get("login_hint", ""),
+                )
+        prefill = format_user_code(user_code) if len(user_code) == 8 else ""
+        return self.render_device_code(request, prefill)
+
+    async def device_submit(self, request: Request) -> Response:
+        """The person typed (or confirmed) the code: show sign-in and consent for that kiosk."""
+        fields = dict(reversed(await read_form(request)))
+        if not self.csrf_valid(request, fields.get("csrf_token", "")):
+            return self.render_error(request, "form_expired", status=403)
+        typed = fields.get("user_code", "")
+        user_code = normalise_user_code(typed)
+        if self.server.store.get_pending_device(user_code) is None:
+            return self.render_device_code(request, typed, problem="unknown_code", status=400)
+        return self.render_device_sign_in(request, user_code, switch=False)
+
+    async def device_approve(self, request: Request) -> Response:
+        """Allow (after the password, or the browser's earlier sign-in) or Deny."""
+        fields = dict(reversed(await read_form(request)))
+        if not self.csrf_valid(request, fields.get("csrf_token", "")):
+            return self.render_error(request, "form_expired", status=403)
+        user_code = normalise_user_code(fields.get("user_code", ""))
+        if self.server.store.get_pending_device(user_code) is None:
+            return self.render_device_code(request, "", problem="unknown_code", status=400)
+        switch = bool(fields.get("switch"))
+        if fields.get("action") != "allow":
+            self.server.store.decide_device(
+                user_code, approved=False, pid=None, auth_time=None, acr=None
+            )
+            return self.render_device_done(request, "denied")
+
+        session_user = None if switch else self.browser_user(request)
+        typed_pid = fields.get("pid", "").strip()
+        password = fields.get("password", "")
+        response: Response
+        if session_user is not None and not (typed_pid or password):
+            user = session_user
+            new_session = False
+        else:
+            account = self.check_credentials(typed_pid, password)
+            if account is None:
+                return self.render_device_sign_in(
+                    request,
+                    user_code,
+                    switch=switch,
+                    entered_pid=typed_pid,
+                    problem="bad_credentials" if typed_pid or password else "missing_credentials",
+                    status=401,
+                )
+            user = SignedInUser(account=account, auth_time=int(self.server.store.now()))
+            new_session = True
+        decided = self.server.store.decide_device(
+            user_code,
+            approved=True,
+            pid=user.account.pid,
+            auth_time=user.auth_time,
+            acr=acr_for(user.account.ial),
+        )
+        if not decided:
+            return self.render_device_code(request, "", problem="unknown_code", status=400)
+        response = self.render_device_done(request, "approved")
+        if new_session:
+            self.server.store.delete_session(request.cookies.get(SESSION_COOKIE))
+            session_id = self.server.store.create_session(
+                pid=user.account.pid, auth_time=user.auth_time
+            )
+            self.set_cookie(response, SESSION_COOKIE, session_id, SESSION_LIFETIME_SECONDS)
+        return response
+
+    def browser_user(self, request: Request) -> SignedInUser | None:
+        """Who signed in earlier in this browser, if anyone."""
+        session = self.server.store.get_session(request.cookies.get(SESSION_COOKIE))
+        account = self.server.accounts_by_pid.get(session.pid) if session else None
+        if session is None or account is None:
+            return None
+        return SignedInUser(account=account, auth_time=session.auth_time)
+
+    def render_device_code(
+        self, request: Request, entered: str, *, problem: str | None = None, status: int = 200
+    ) -> Response:
+        context = {
+            "action": self.url("/device"),
+            "entered": entered,
+            "problem": DEVICE_MESSAGES[problem] if problem else None,
+        }
+        return self.render_page(request, "device_code.html", context, status=status)
+
+    def render_device_sign_in(
+        self,
+        request: Request,
+        user_code: str,
+        *,
+        switch: bool,
+        entered_pid: str = "",
+        problem: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        device = self.server.store.get_pending_device(user_code)
+        assert device is not None  # callers checked; the page is not shown for stale codes
+        displayed = format_user_code(user_code)
+        base = [("user_code", displayed)]
+        carried = [*base, ("switch", "1")] if switch else base
+        session_user = None if switch else self.browser_user(request)
+        context = {
+            "action": self.url("/device/approve"),
+            "client_id": device.client_id,
+            "carried": carried,
+            "accounts": self.account_links(carried, "/device"),
+            "signed_in": self.signed_in_summary(session_user),
+            "switch_account_url": self.url("/device") + "?" + urlencode([*base, ("switch", "1")]),
+            "consent_items": consent_items_for(device.scope),
+            "entered_pid": entered_pid,
+            "problem": CREDENTIAL_ERRORS.get(problem) if problem else None,
+            "user_code": displayed,
+        }
+        return self.render_page(request, "authorize.html", context, status=status)
+
+    def render_device_done(self, request: Request, outcome: str) -> Response:
+        message_th, message_en = DEVICE_MESSAGES[outcome]
+        context = {
+            "message_th": message_th,
+            "message_en": message_en,
+            "approved": outcome == "approved",
+        }
+        return self.render_page(request, "device_done.html", context)
 
     async def userinfo(self, request: Request) -> Response:
         oauth_request = self.oauth_request(request, "/userinfo")

@@ -30,6 +30,7 @@ CLAIMS_SUPPORTED: tuple[str, ...] = (
     "address",
     "gender",
     "ial",
+    "acr",
     "amr",
 )
 

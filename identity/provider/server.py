@@ -3,37 +3,51 @@
 Authlib ships provider integrations for Flask and Django only, so this module supplies the
 adapter (`ProviderRequest` in, Starlette `Response` out) and the pieces Authlib leaves abstract:
 client lookup, code storage, the ID-token claims, RFC 9068 access tokens and their validation,
-UserInfo and RP-initiated logout. Authlib does the protocol work: request validation, client
-authentication, PKCE, redirects with `error=` and token responses.
+rotating refresh tokens, the RFC 8628 device grant, UserInfo and RP-initiated logout. Authlib
+does the protocol work: request validation, client authentication, PKCE, redirects with `error=`
+and token responses.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749 import (
+    AccessDeniedError,
     AuthorizationServer,
     ClientMixin,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
+    OAuth2Error,
     OAuth2Payload,
     OAuth2Request,
     ResourceProtector,
+    UnauthorizedClientError,
     grants,
     list_to_scope,
 )
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
+from authlib.oauth2.rfc8628 import (
+    DEVICE_CODE_GRANT_TYPE,
+    AuthorizationPendingError,
+    DeviceAuthorizationEndpoint,
+    DeviceCodeGrant,
+    ExpiredTokenError,
+    SlowDownError,
+)
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator, JWTBearerTokenValidator
 from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
-from authlib.oidc.core import OpenIDCode, UserInfoEndpoint
+from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfoEndpoint
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     RegistrationNotSupportedError,
@@ -48,11 +62,22 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import JSONResponse, Response
 
 from .accounts import ProviderAccount, ProviderClient
+from .assurance import acr_for
 from .claims import claims_for_scope
 from .keys import SIGNING_ALG
-from .store import AuthorizationCode, CodeRejectedError, ProviderStore
+from .store import (
+    AuthorizationCode,
+    CodeRejectedError,
+    DeviceAuthorization,
+    DevicePollError,
+    ProviderStore,
+    RefreshTokenRejectedError,
+    TokenFamily,
+)
 
 SESSION_COOKIE = "dev_idp_session"
+DEVICE_CODE_LIFETIME_SECONDS = 600
+DEVICE_POLL_INTERVAL_SECONDS = 5
 
 Pairs = Sequence[tuple[str, str]]
 
@@ -140,15 +165,15 @@ class RegisteredClient(ClientMixin):
         return hmac.compare_digest(client_secret.encode(), self.client.client_secret.encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        if endpoint == "token":
+        if endpoint in ("token", "device_authorization"):
             return method == self.client.token_endpoint_auth_method
         return True
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
+        return response_type == "code" and "authorization_code" in self.client.grant_types
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
+        return grant_type in self.client.grant_types
 
 
 @dataclass(frozen=True)
@@ -157,6 +182,8 @@ class SignedInUser:
 
     account: ProviderAccount
     auth_time: int
+    # RFC 8176 methods: "pwd" always; "face" after the (simulated) face-scan step-up.
+    amr: tuple[str, ...] = ("pwd",)
 
     def get_user_id(self) -> str:
         return self.account.subject
@@ -239,6 +266,8 @@ class ProviderCodeGrant(grants.AuthorizationCodeGrant):
                 code_challenge=data["code_challenge"],
                 code_challenge_method=data["code_challenge_method"],
                 expires_at=self.server.store.now() + self.server.code_lifetime_seconds,
+                acr=acr_for(user.account.ial),
+                amr=user.amr,
             )
         )
 
@@ -273,20 +302,183 @@ class ProviderOpenIDCode(OpenIDCode):
         return {"alg": SIGNING_ALG, "kid": self.server.key.kid or ""}
 
     def get_client_claims(self, client: RegisteredClient) -> dict[str, Any]:
-        now = int(self.server.store.now())
-        return {
-            "iss": self.server.issuer,
-            # A single string, so RP-initiated logout can find the client from id_token_hint.
-            "aud": client.get_client_id(),
-            "iat": now,
-            "exp": now + self.server.access_token_lifetime_seconds,
-        }
+        return _id_token_client_claims(self.server, client)
 
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         return self.server.store.nonce_seen(client_id=request.payload.client_id, nonce=nonce)
 
     def generate_user_info(self, user: SignedInUser, scope: str) -> dict[str, Any]:
         return claims_for_scope(user.account, scope)
+
+
+class ProviderRefreshTokenGrant(grants.RefreshTokenGrant):
+    """RFC 6749 §6 with rotation: each use returns a new refresh token and spends the old one.
+
+    Presenting a spent token again means it was stolen (or the client is broken), so the store
+    revokes the whole family, access tokens included (RFC 9700 §4.14.2).
+    """
+
+    server: ProviderServer
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def validate_token_request(self) -> None:
+        client = self._validate_request_client()
+        self.request.client = client
+        value = self.request.form.get("refresh_token")
+        if not value:
+            raise InvalidRequestError("Missing 'refresh_token'")
+        try:
+            family = self.server.store.use_refresh_token(
+                value, client_id=client.get_client_id(), requested_scope=self.request.payload.scope
+            )
+        except RefreshTokenRejectedError as error:
+            if error.error == "invalid_scope":
+                raise InvalidScopeError(error.reason) from error
+            raise InvalidGrantError(error.reason) from error
+        self.request.refresh_token = family
+
+    def authenticate_refresh_token(self, refresh_token: str) -> None:
+        raise NotImplementedError  # replaced by the atomic lookup in validate_token_request
+
+    def authenticate_user(self, refresh_token: TokenFamily) -> SignedInUser | None:
+        account = self.server.accounts_by_pid.get(refresh_token.pid)
+        if account is None:
+            return None
+        return SignedInUser(account=account, auth_time=refresh_token.auth_time)
+
+    def revoke_old_credential(self, refresh_token: TokenFamily) -> None:
+        # Already spent atomically in validate_token_request.
+        pass
+
+
+class ProviderDeviceAuthorization(DeviceAuthorizationEndpoint):
+    """RFC 8628 §3.1-3.2: the kiosk asks for a device_code and a user_code to show the person."""
+
+    server: ProviderServer
+    EXPIRES_IN = DEVICE_CODE_LIFETIME_SECONDS
+    INTERVAL = DEVICE_POLL_INTERVAL_SECONDS
+    # Kiosks are confidential clients; "none" (public clients) is not offered.
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def create_endpoint_response(
+        self, request: OAuth2Request
+    ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        client: RegisteredClient = self.authenticate_client(request)
+        if not client.check_grant_type(DEVICE_CODE_GRANT_TYPE):
+            raise UnauthorizedClientError("The client may not use the device authorization grant")
+        scope = client.get_allowed_scope(request.payload.scope)
+        if "openid" not in scope.split():
+            raise InvalidScopeError("The scope must include openid")
+        for _ in range(10):
+            device = DeviceAuthorization(
+                device_code=self.generate_device_code(),
+                user_code=normalise_user_code(self.generate_user_code()),
+                client_id=client.get_client_id(),
+                scope=scope,
+                expires_at=self.server.store.now() + self.EXPIRES_IN,
+                interval=self.INTERVAL,
+            )
+            if self.server.store.save_device(device):
+                break
+        else:  # pragma: no cover - 20^8 codes; ten collisions in a row means something is wrong
+            raise OAuth2Error("Could not allocate a user code", status_code=503)
+        user_code = format_user_code(device.user_code)
+        verification_uri = self.get_verification_uri()
+        data = {
+            "device_code": device.device_code,
+            "user_code": user_code,
+            "verification_uri": verification_uri,
+            "verification_uri_complete": f"{verification_uri}?user_code={user_code}",
+            "expires_in": self.EXPIRES_IN,
+            "interval": self.INTERVAL,
+        }
+        return 200, data, [*default_json_headers, ("Cache-Control", "no-store")]
+
+    def get_verification_uri(self) -> str:
+        return self.server.issuer + "/device"
+
+    def save_device_credential(self, client_id: str, scope: str, data: dict[str, Any]) -> None:
+        raise NotImplementedError  # saved in create_endpoint_response, retrying on collision
+
+
+class ProviderDeviceCodeGrant(DeviceCodeGrant):
+    """RFC 8628 §3.4-3.5 polling, with the outcome decided atomically by the store."""
+
+    server: ProviderServer
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_token_request(self) -> None:
+        device_code = self.request.payload.data.get("device_code")
+        if not device_code:
+            raise InvalidRequestError("Missing 'device_code'")
+        client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise UnauthorizedClientError("The client may not use the device authorization grant")
+        try:
+            device = self.server.store.poll_device(device_code, client_id=client.get_client_id())
+        except DevicePollError as error:
+            raise DEVICE_POLL_ERRORS[error.error](error.reason) from error
+        account = self.server.accounts_by_pid.get(device.pid or "")
+        if account is None or device.auth_time is None:
+            raise InvalidGrantError("The person who approved is no longer known")
+        self.request.user = SignedInUser(account=account, auth_time=device.auth_time)
+        self.request.client = client
+        self.request.credential = device
+
+
+DEVICE_POLL_ERRORS: dict[str, type[OAuth2Error]] = {
+    "invalid_grant": InvalidGrantError,
+    "expired_token": ExpiredTokenError,
+    "access_denied": AccessDeniedError,
+    "slow_down": SlowDownError,
+    "authorization_pending": AuthorizationPendingError,
+}
+
+
+class ProviderDeviceOpenID(OpenIDToken):
+    """Adds an ID token to the device grant's token response, like the code flow's."""
+
+    def __init__(self, server: ProviderServer) -> None:
+        self.server = server
+
+    def process_token(self, grant: grants.BaseGrant, response: Any) -> Any:
+        # OpenIDToken reads auth_time, acr and amr from `request.authorization_code`.
+        grant.request.authorization_code = grant.request.credential
+        return super().process_token(grant, response)
+
+    def resolve_client_private_key(self, client: RegisteredClient) -> KeySet:
+        return self.server.key_set
+
+    def get_encode_header(self, client: RegisteredClient) -> dict[str, str]:
+        return {"alg": SIGNING_ALG, "kid": self.server.key.kid or ""}
+
+    def get_client_claims(self, client: RegisteredClient) -> dict[str, Any]:
+        return _id_token_client_claims(self.server, client)
+
+    def generate_user_info(self, user: SignedInUser, scope: str) -> dict[str, Any]:
+        return claims_for_scope(user.account, scope)
+
+
+def normalise_user_code(value: str) -> str:
+    """What a person types, compared case- and dash-insensitively: "bcdf-ghjk" → "BCDFGHJK"."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def format_user_code(value: str) -> str:
+    """The displayed form, XXXX-XXXX."""
+    return f"{value[:4]}-{value[4:]}"
+
+
+def _id_token_client_claims(server: ProviderServer, client: RegisteredClient) -> dict[str, Any]:
+    now = int(server.store.now())
+    return {
+        "iss": server.issuer,
+        # A single string, so RP-initiated logout can find the client from id_token_hint.
+        "aud": client.get_client_id(),
+        "iat": now,
+        "exp": now + server.access_token_lifetime_seconds,
+    }
 
 
 class ProviderAccessTokens(JWTBearerTokenGenerator):
@@ -296,6 +488,8 @@ class ProviderAccessTokens(JWTBearerTokenGenerator):
         super().__init__(
             issuer=server.issuer,
             alg=SIGNING_ALG,
+            # Opaque and random: only this provider ever reads a refresh token.
+            refresh_token_generator=lambda **_: secrets.token_urlsafe(32),
             expires_generator=server.access_token_lifetime_seconds,
         )
         self.server = server
@@ -307,7 +501,10 @@ class ProviderAccessTokens(JWTBearerTokenGenerator):
         return user.auth_time
 
     def get_amr(self, user: SignedInUser) -> list[str]:
-        return ["pwd"]
+        return list(user.amr)
+
+    def get_acr(self, user: SignedInUser) -> str:
+        return acr_for(user.account.ial)
 
     def get_extra_claims(
         self, client: RegisteredClient, grant_type: str, user: SignedInUser, scope: str
@@ -430,9 +627,13 @@ class ProviderServer(AuthorizationServer):
         self.store = store
         self.code_lifetime_seconds = code_lifetime_seconds
         self.access_token_lifetime_seconds = access_token_lifetime_seconds
+        self._accounts_lock = threading.Lock()
 
         self.register_token_generator("default", ProviderAccessTokens(self))
         self.register_grant(ProviderCodeGrant, [S256CodeChallenge(), ProviderOpenIDCode(self)])
+        self.register_grant(ProviderRefreshTokenGrant)
+        self.register_grant(ProviderDeviceCodeGrant, [ProviderDeviceOpenID(self)])
+        self.register_endpoint(ProviderDeviceAuthorization(self))
         protector = ResourceProtector()
         protector.register_token_validator(ProviderAccessTokenValidator(self))
         self.register_endpoint(ProviderUserInfo(server=self, resource_protector=protector))
@@ -441,10 +642,40 @@ class ProviderServer(AuthorizationServer):
     def query_client(self, client_id: str) -> RegisteredClient | None:
         return self.clients.get(client_id)
 
+    def raise_ial(self, pid: str, level: float) -> ProviderAccount:
+        """The simulated face-scan step-up: this account is at `level` (or above) from now on."""
+        with self._accounts_lock:
+            account = self.accounts_by_pid[pid]
+            if account.ial < level:
+                account = replace(account, ial=level)
+                self.accounts_by_pid[pid] = account
+                self.accounts_by_subject[account.subject] = account
+            return account
+
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
-        """Remembers which code each access token came from, for revocation on code replay."""
+        """Files each access token (and refresh token) under its grant, for later revocation.
+
+        A code replay revokes what the code issued; a refresh-token replay revokes its family.
+        """
         claims = jwt.decode(token["access_token"], self.key_set, algorithms=[SIGNING_ALG]).claims
-        self.store.record_token(request.authorization_code, token_id=claims["jti"])
+        jti = claims["jti"]
+        refresh_token = token.get("refresh_token")
+        family: TokenFamily | None = request.refresh_token
+        if family is None and refresh_token:
+            grant = request.authorization_code or request.credential
+            family = self.store.start_family(
+                client_id=request.client.get_client_id(),
+                pid=request.user.account.pid,
+                scope=token["scope"],
+                auth_time=request.user.auth_time,
+                acr=grant.get_acr(),
+            )
+        if request.authorization_code is not None:
+            self.store.record_token(request.authorization_code, token_id=jti)
+            if family is not None:
+                self.store.link_family(request.authorization_code, family)
+        if family is not None:
+            self.store.record_family_token(family, token_id=jti, refresh_token=refresh_token)
 
     def create_oauth2_request(self, request: ProviderRequest) -> ProviderRequest:
         return request

@@ -10,6 +10,7 @@ def routers() -> list[APIRouter]:
         access_log,
         account,
         auth,
+        backoffice,
         catalogue,
         documents,
         home,
@@ -28,4 +29,5 @@ def routers() -> list[APIRouter]:
         access_log.router,
         account.router,
         verify.router,
+        backoffice.router,
     ]

@@ -15,7 +15,7 @@ import pytest
 
 from identity.provider import create_provider_app
 
-from .helpers import ISSUER, MALEE, PORTAL, POST_CLIENT, SOMCHAI, FakeClock
+from .helpers import ISSUER, KIOSK, MALEE, PORTAL, POST_CLIENT, SOMCHAI, FakeClock
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def provider_app(shared_key_path: Path, clock: FakeClock) -> Any:
     return create_provider_app(
         issuer=ISSUER,
         key_path=shared_key_path,
-        clients=[PORTAL, POST_CLIENT],
+        clients=[PORTAL, POST_CLIENT, KIOSK],
         accounts=[SOMCHAI, MALEE],
         clock=clock,
     )

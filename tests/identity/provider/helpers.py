@@ -157,3 +157,23 @@ async def exchange(
         },
         auth=(CLIENT_ID, secret),
     )
+
+
+KIOSK_ID = "kiosk-device"
+KIOSK_SECRET = "test-kiosk-device-secret"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+KIOSK = ProviderClient(
+    client_id=KIOSK_ID,
+    client_secret=KIOSK_SECRET,
+    redirect_uris=(),
+    scope="openid profile pid",
+    grant_types=(DEVICE_GRANT, "refresh_token"),
+)
+
+
+async def refresh(browser: httpx.AsyncClient, refresh_token: str, **extra: str) -> httpx.Response:
+    return await browser.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token, **extra},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+    )

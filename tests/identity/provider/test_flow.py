@@ -61,7 +61,15 @@ async def test_discovery_document_is_valid_openid_provider_metadata(
     assert metadata["jwks_uri"] == f"{ISSUER}/jwks"
     assert metadata["end_session_endpoint"] == f"{ISSUER}/logout"
     assert metadata["response_types_supported"] == ["code"]
-    assert metadata["grant_types_supported"] == ["authorization_code"]
+    assert metadata["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]
+    assert metadata["device_authorization_endpoint"] == f"{ISSUER}/device_authorization"
+    assert metadata["acr_values_supported"] == [
+        f"urn:thaid:ial:{level}" for level in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3")
+    ]
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["id_token_signing_alg_values_supported"] == ["RS256"]
     assert metadata["subject_types_supported"] == ["public"]
@@ -70,7 +78,7 @@ async def test_discovery_document_is_valid_openid_provider_metadata(
         "client_secret_post",
     }
     assert {"openid", "profile", "address", "pid"} <= set(metadata["scopes_supported"])
-    assert {"sub", "pid", "name", "name_en", "address", "ial", "amr"} <= set(
+    assert {"sub", "pid", "name", "name_en", "address", "ial", "acr", "amr"} <= set(
         metadata["claims_supported"]
     )
 
@@ -139,6 +147,7 @@ async def test_code_flow_with_pkce_issues_tokens_a_relying_party_can_verify(
     assert claims["gender"] == "male"
     assert claims["address"] == {"formatted": SOMCHAI.address}
     assert claims["ial"] == 2.3
+    assert claims["acr"] == "urn:thaid:ial:2.3"
     assert claims["amr"] == ["pwd"]
 
     access = jwt.decode(body["access_token"], jwks, algorithms=["RS256"])

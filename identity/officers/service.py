@@ -1,0 +1,276 @@
+"""Registering officers, opening their sessions and checking their second factor (TOTP)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlmodel import Session, select
+
+from identity.citizen_ids import is_valid_citizen_id, mask_citizen_id
+from identity.officers.errors import (
+    InvalidTotpCodeError,
+    NotAnOfficerError,
+    OfficerAlreadyRegisteredError,
+)
+from identity.officers.models import Officer, OfficerRole, OfficerSession
+from portal.db import utcnow
+from portal.errors import BadRequestError
+
+TOTP_ISSUER = "Citizen Service Portal"
+SESSION_LIFETIME = timedelta(hours=8)  # absolute: one working day, then sign in again
+SESSION_IDLE_LIFETIME = timedelta(minutes=30)
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+MAX_SECOND_FACTOR_FAILURES = 5  # per session; then the session ends and sign-in starts over
+# RFC 8176 `amr` values that prove a factor beyond the password: one-time code, multi-factor,
+# hardware key, face or fingerprint biometrics.
+SECOND_FACTOR_AMR = frozenset({"otp", "mfa", "hwk", "face", "fpt"})
+_AGENCY_CODE = re.compile(r"^[a-z]{2,16}$")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- officers --------------------------------------------------------------------------------
+
+
+def register_officer(
+    db: Session, *, national_id: str, agency: str, roles: Iterable[str]
+) -> Officer:
+    """Makes a citizen an officer of one agency; the only way into the back office."""
+    if not is_valid_citizen_id(national_id):
+        raise BadRequestError("Not a valid citizen ID", "เลขประจำตัวประชาชนไม่ถูกต้อง")
+    if not _AGENCY_CODE.match(agency):
+        raise BadRequestError("Not an agency code", "รหัสหน่วยงานไม่ถูกต้อง")
+    wanted = list(dict.fromkeys(roles))
+    known = {r.value for r in OfficerRole}
+    if not wanted or not set(wanted) <= known:
+        raise BadRequestError(
+            f"Roles must be some of {', '.join(sorted(known))}",
+            f"บทบาทต้องเป็น {', '.join(sorted(known))}",
+        )
+    if get_officer_by_national_id(db, national_id) is not None:
+        raise OfficerAlreadyRegisteredError()
+    officer = Officer(national_id=national_id, agency=agency, roles=wanted)
+    db.add(officer)
+    db.flush()
+    return officer
+
+
+def get_officer_by_national_id(db: Session, national_id: str) -> Officer | None:
+    return db.exec(select(Officer).where(Officer.national_id == national_id)).first()
+
+
+def disable_officer(db: Session, officer: Officer) -> None:
+    """Takes an officer out of the back office; their open sessions stop working at once."""
+    officer.active = False
+    officer.disabled_at = utcnow()
+    db.add(officer)
+    db.flush()
+
+
+def officer_from_claims(db: Session, claims: dict[str, object]) -> Officer:
+    """The active officer named by validated ID-token claims (`pid`), names refreshed."""
+    officer = get_officer_by_national_id(db, str(claims.get("pid", "")))
+    if officer is None or not officer.active:
+        raise NotAnOfficerError()
+    name_th = " ".join(str(claims.get(k, "")) for k in ("title", "given_name", "family_name"))
+    name_en = " ".join(
+        str(claims.get(k, "")) for k in ("title_en", "given_name_en", "family_name_en")
+    )
+    officer.name_th, officer.name_en = name_th.strip(), name_en.strip()
+    db.add(officer)
+    db.flush()
+    return officer
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+
+def start_officer_session(
+    db: Session, *, officer: Officer, amr: Iterable[str] | None = None, id_token: str = ""
+) -> str:
+    """Opens a back-office session and returns its cookie token (stored only as a hash).
+
+    The session is two-factor from the start only if the provider says so in `amr`.
+    """
+    if not officer.active or officer.id is None:
+        raise NotAnOfficerError()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    proven = bool(SECOND_FACTOR_AMR & {str(v) for v in (amr or ())})
+    db.add(
+        OfficerSession(
+            id=_hash(token),
+            officer_id=officer.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+            second_factor_at=now if proven else None,
+            id_token=id_token,
+        )
+    )
+    db.flush()
+    return token
+
+
+def get_active_officer_session(
+    db: Session, token: str | None
+) -> tuple[OfficerSession, Officer] | None:
+    """The live session and its active officer, or None (unknown, revoked, idle, expired,
+    or the officer was disabled since)."""
+    if not token:
+        return None
+    session = db.get(OfficerSession, _hash(token))
+    if session is None or session.revoked_at is not None:
+        return None
+    now = utcnow()
+    if session.expires_at <= now or now - session.last_seen_at > SESSION_IDLE_LIFETIME:
+        return None
+    officer = db.get(Officer, session.officer_id)
+    if officer is None or not officer.active:
+        return None
+    if now - session.last_seen_at > LAST_SEEN_GRANULARITY:
+        session.last_seen_at = now
+        db.add(session)
+    return session, officer
+
+
+def revoke_officer_session(db: Session, token: str | None) -> OfficerSession | None:
+    """Ends a session (sign-out, too many wrong codes); returns it for RP-initiated logout."""
+    if not token:
+        return None
+    session = db.get(OfficerSession, _hash(token))
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = utcnow()
+        db.add(session)
+        db.flush()
+    return session
+
+
+# -- second factor (TOTP, RFC 6238) ------------------------------------------------------------
+
+
+def begin_totp_enrolment(db: Session, officer: Officer) -> str:
+    """A new secret for an officer without a confirmed one; returns the otpauth:// URI.
+
+    Calling it again before confirmation keeps the same secret, so reloading the page does
+    not invalidate a code the officer has already scanned.
+    """
+    if officer.totp_confirmed_at is not None:
+        raise BadRequestError("A second factor is already set up", "ตั้งค่าการยืนยันตัวตนปัจจัยที่สองไว้แล้ว")
+    if officer.totp_secret is None:
+        officer.totp_secret = pyotp.random_base32(length=32)  # 160 bits (RFC 4226 §4)
+        db.add(officer)
+        db.flush()
+    return provisioning_uri(officer)
+
+
+def provisioning_uri(officer: Officer) -> str:
+    assert officer.totp_secret is not None
+    # The label shows only the masked citizen ID: authenticator apps sync labels to clouds.
+    label = f"{officer.agency} {mask_citizen_id(officer.national_id)}"
+    return pyotp.TOTP(officer.totp_secret).provisioning_uri(name=label, issuer_name=TOTP_ISSUER)
+
+
+def _accepted_timestep(officer: Officer, code: str, now: datetime) -> int | None:
+    """The time step `code` belongs to (±1 step of clock drift), if it is right and unused."""
+    if officer.totp_secret is None:
+        return None
+    code = code.strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(officer.totp_secret)
+    if not totp.verify(code, for_time=now, valid_window=1):
+        return None
+    # verify() says "somewhere in the window"; find which step, to refuse replays (RFC 6238 §5.2).
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if officer.totp_last_timestep is not None and step <= officer.totp_last_timestep:
+                return None
+            return step
+    return None
+
+
+def _accept(db: Session, officer: Officer, session: OfficerSession | None, step: int) -> None:
+    now = utcnow()
+    officer.totp_last_timestep = step
+    db.add(officer)
+    if session is not None:
+        session.second_factor_at = now
+        session.second_factor_failures = 0
+        db.add(session)
+    db.flush()
+
+
+def _refuse(db: Session, session: OfficerSession | None) -> None:
+    if session is not None:
+        session.second_factor_failures += 1
+        if session.second_factor_failures >= MAX_SECOND_FACTOR_FAILURES:
+            session.revoked_at = utcnow()
+        db.add(session)
+        db.flush()
+    raise InvalidTotpCodeError()
+
+
+def confirm_totp(
+    db: Session, officer: Officer, code: str, *, session: OfficerSession | None = None
+) -> None:
+    """Finishes enrolment with a first code from the app; the session (if given) is then
+    two-factor too."""
+    if officer.totp_secret is None or officer.totp_confirmed_at is not None:
+        raise InvalidTotpCodeError()
+    step = _accepted_timestep(officer, code, utcnow())
+    if step is None:
+        _refuse(db, session)
+        return
+    officer.totp_confirmed_at = utcnow()
+    _accept(db, officer, session, step)
+
+
+def verify_second_factor(db: Session, session: OfficerSession, officer: Officer, code: str) -> None:
+    """Marks the session two-factor if `code` is right and not used before.
+
+    Each wrong code counts against the session; after five it is revoked. The caller commits
+    either way, so the count and the revocation stick.
+    """
+    if officer.totp_confirmed_at is None or session.officer_id != officer.id:
+        raise InvalidTotpCodeError()
+    if session.revoked_at is not None:
+        raise InvalidTotpCodeError()
+    step = _accepted_timestep(officer, code, utcnow())
+    if step is None:
+        _refuse(db, session)
+        return
+    _accept(db, officer, session, step)
+
+
+def rotate_officer_session(db: Session, session: OfficerSession) -> str:
+    """A new token for a session that just gained its second factor; the old one is revoked.
+
+    A token seen before the second factor (by a shoulder-surfer, a proxy log) is then worth
+    nothing (OWASP session management: renew the id on any privilege change).
+    """
+    token = secrets.token_urlsafe(32)
+    db.add(
+        OfficerSession(
+            id=_hash(token),
+            officer_id=session.officer_id,
+            created_at=session.created_at,
+            last_seen_at=utcnow(),
+            expires_at=session.expires_at,  # the absolute limit runs from the sign-in
+            second_factor_at=session.second_factor_at,
+            id_token=session.id_token,
+        )
+    )
+    session.revoked_at = utcnow()
+    db.add(session)
+    db.flush()
+    return token
