@@ -101,6 +101,7 @@ def demo(
     from portal.servers import (
         ServerSpec,
         demo_account_holders,
+        demo_ial,
         demo_population,
         provider_spec,
         registry_specs,
@@ -124,8 +125,11 @@ def demo(
         typer.echo(f"  {spec.name:<28} {spec.url}")
     typer.echo(f"  {'database':<28} {settings.database_url}")
     typer.echo("\nSign in at the portal with one of these demo citizens (password: demo):")
-    for person in demo_account_holders(people)[:3]:
-        typer.echo(f"  {person.national_id}  {person.full_name_th}  ({person.full_name_en})")
+    for index, person in enumerate(demo_account_holders(people)[:4]):
+        typer.echo(
+            f"  {person.national_id}  IAL {demo_ial(index):g}  {person.full_name_th}"
+            f"  ({person.full_name_en})"
+        )
     typer.echo(f"\nOpen {settings.base_url}/ — press Ctrl+C to stop.")
     try:
         asyncio.run(serve_all(specs, log_level=log_level))

@@ -20,6 +20,13 @@ from services.dopa.people import Person, PersonStatus, address_line_th, syntheti
 from services.dopa.registry import create_registry_app
 
 DEMO_ACCOUNTS = 12  # living adults of the synthetic population who can sign in at the provider
+# Identity assurance levels the demo accounts are enrolled at, in turn, so step-up can be tried.
+DEMO_IALS = (2.3, 1.3, 2.1, 1.2, 2.2, 2.3)
+
+
+def demo_ial(index: int) -> float:
+    """The IAL of the index-th demo account."""
+    return DEMO_IALS[index % len(DEMO_IALS)]
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,9 @@ def provider_spec(
                 post_logout_redirect_uris=tuple(f"{url}/" for url in portals),
             )
         ],
-        accounts=[provider_account(p, ial=2.3) for p in demo_account_holders(people)],
+        accounts=[
+            provider_account(p, ial=demo_ial(i)) for i, p in enumerate(demo_account_holders(people))
+        ],
         environment=settings.env,
     )
     return ServerSpec("digital ID provider", app, host, port)

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -127,6 +127,7 @@ def create_provider_app(
     access_token_lifetime_seconds: int = 900,
     clock: Clock = time.time,
     refresh_token_lifetime_seconds: int = 86400,
+    claim_names: Mapping[str, str] | None = None,
 ) -> ASGIApp:
     """The development OpenID provider standing in for ThaID in demos and tests.
 
@@ -158,6 +159,7 @@ def create_provider_app(
         ),
         code_lifetime_seconds=code_lifetime_seconds,
         access_token_lifetime_seconds=access_token_lifetime_seconds,
+        claim_names=claim_names,
     )
     views = ProviderViews(server=server, accounts=accounts)
     return Starlette(routes=views.routes())

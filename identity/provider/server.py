@@ -308,7 +308,7 @@ class ProviderOpenIDCode(OpenIDCode):
         return self.server.store.nonce_seen(client_id=request.payload.client_id, nonce=nonce)
 
     def generate_user_info(self, user: SignedInUser, scope: str) -> dict[str, Any]:
-        return claims_for_scope(user.account, scope)
+        return self.server.released_claims(user.account, scope)
 
 
 class ProviderRefreshTokenGrant(grants.RefreshTokenGrant):
@@ -457,7 +457,7 @@ class ProviderDeviceOpenID(OpenIDToken):
         return _id_token_client_claims(self.server, client)
 
     def generate_user_info(self, user: SignedInUser, scope: str) -> dict[str, Any]:
-        return claims_for_scope(user.account, scope)
+        return self.server.released_claims(user.account, scope)
 
 
 def normalise_user_code(value: str) -> str:
@@ -517,7 +517,7 @@ class ProviderAccessTokens(JWTBearerTokenGenerator):
             "exp": now + self.server.access_token_lifetime_seconds,
         }
         if "pid" in scope.split():
-            claims["pid"] = user.account.pid
+            claims[self.server.claim_names.get("pid", "pid")] = user.account.pid
         return claims
 
 
@@ -583,7 +583,8 @@ class ProviderUserInfo(UserInfoEndpoint):
         account = self.server.accounts_by_subject.get(token["sub"])
         if account is None:
             raise InvalidTokenError()
-        return 200, claims_for_scope(account, token.get("scope", "")), default_json_headers
+        claims = self.server.released_claims(account, token.get("scope", ""))
+        return 200, claims, default_json_headers
 
 
 class ProviderEndSession(EndSessionEndpoint):
@@ -615,9 +616,11 @@ class ProviderServer(AuthorizationServer):
         store: ProviderStore,
         code_lifetime_seconds: int,
         access_token_lifetime_seconds: int,
+        claim_names: Mapping[str, str] | None = None,
     ) -> None:
         # No scopes_supported: unknown scopes are dropped by the client, not refused.
         super().__init__(scopes_supported=None)
+        self.claim_names = dict(claim_names or {})
         self.issuer = issuer
         self.key = key
         self.key_set = KeySet([key])
@@ -641,6 +644,12 @@ class ProviderServer(AuthorizationServer):
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
         return self.clients.get(client_id)
+
+    def released_claims(self, account: ProviderAccount, scope: str) -> dict[str, Any]:
+        """The claims a scope releases, under this provider's claim names (ThaID's by default;
+        another name set lets tests prove a relying party is not hard-wired to ThaID)."""
+        claims = claims_for_scope(account, scope)
+        return {self.claim_names.get(name, name): value for name, value in claims.items()}
 
     def raise_ial(self, pid: str, level: float) -> ProviderAccount:
         """The simulated face-scan step-up: this account is at `level` (or above) from now on."""

@@ -80,7 +80,7 @@ def step_up_at_provider(authorize_url: str, person, action: str) -> httpx.Respon
 def test_step_up_to_a_higher_level_than_enrolled_raises_the_session(
     client, people, db: Session, database_url
 ):
-    # Enrolled at 2.3 and used by no other test. The provider keeps a raised level for the
+    # Enrolled below 3 and used by no other test. The provider keeps a raised level for the
     # whole session, which serves both databases, so each database run takes its own person.
     person = demo_account_holders(people)[6 if database_url.startswith("sqlite") else 8]
     start = client.get("/login", params={"next": "/me/account", "ial": "3"}, follow_redirects=False)
