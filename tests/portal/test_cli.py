@@ -52,3 +52,12 @@ def test_only_living_adults_get_demo_sign_in_accounts():
     assert all(p.status == PersonStatus.ALIVE for p in holders)
     assert all(not p.title_th.startswith("เด็ก") for p in holders)
     assert any(p.status != PersonStatus.ALIVE for p in people)  # the registry still has them
+
+
+def test_officers_add_registers_an_officer(monkeypatch, tmp_path):
+    assert run(monkeypatch, tmp_path, "migrate").exit_code == 0
+    result = run(
+        monkeypatch, tmp_path, "officers", "add", "1509900456789", "dopa", "--role", "supervisor"
+    )
+    assert result.exit_code == 0, result.output
+    assert "dopa supervisor" in result.output
