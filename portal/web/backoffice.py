@@ -13,17 +13,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
 
 from documents.qr import qr_svg
 from identity.errors import SignInError
-from identity.officers.authz import petition_agency, require_petition_access
+from identity.officers.authz import petition_agency
 from identity.officers.errors import (
     InvalidTotpCodeError,
     OfficerSignInRequiredError,
     SecondFactorRequiredError,
 )
-from identity.officers.models import Officer, OfficerRole, OfficerSession
+from identity.officers.models import Officer, OfficerSession
 from identity.officers.service import (
     SESSION_LIFETIME,
     begin_totp_enrolment,
@@ -41,8 +40,7 @@ from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
 from portal.settings import Settings
 from portal.templating import render
-from services.petitions.errors import PetitionNotFoundError
-from services.petitions.models import Petition
+from services.petitions.queries import get_officer_petition, list_officer_petitions
 
 router = APIRouter(prefix="/backoffice", tags=["officer"], include_in_schema=False)
 
@@ -126,26 +124,6 @@ def install_backoffice_error_handlers(app: FastAPI) -> None:
 
 
 # -- reads (authorisation included) -------------------------------------------------------------
-
-
-def list_officer_petitions(db: Session, officer: Officer) -> list[Petition]:
-    """The newest petitions the officer may see: their agency's, or all for a portal admin."""
-    query = select(Petition)
-    if OfficerRole.PORTAL_ADMIN.value not in officer.roles:
-        query = query.where(
-            col(Petition.service_code).startswith(f"{officer.agency}.", autoescape=True)
-        )
-    query = query.order_by(col(Petition.created_at).desc()).limit(PETITION_LIST_LIMIT)
-    return list(db.exec(query))
-
-
-def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Petition:
-    """404 for an unknown petition, 403 for another agency's."""
-    petition = db.get(Petition, petition_id) if petition_id else None
-    if petition is None:
-        raise PetitionNotFoundError()
-    require_petition_access(officer, petition.service_code)
-    return petition
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

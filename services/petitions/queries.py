@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from identity.officers.authz import require_petition_access
+from identity.officers.models import Officer, OfficerRole
 from services.petitions.errors import PetitionNotFoundError
 from services.petitions.models import Petition, PetitionEvent
+
+OFFICER_LIST_LIMIT = 50
 
 
 def get_citizen_petition(db: Session, *, citizen_id: int, petition_id: str) -> Petition:
@@ -35,3 +39,23 @@ def list_petition_events(db: Session, *, petition_id: str) -> list[PetitionEvent
             .order_by(col(PetitionEvent.id))
         )
     )
+
+
+def list_officer_petitions(db: Session, officer: Officer) -> list[Petition]:
+    """The newest petitions the officer may see: their agency's, or all for a portal admin."""
+    query = select(Petition)
+    if OfficerRole.PORTAL_ADMIN.value not in officer.roles:
+        query = query.where(
+            col(Petition.service_code).startswith(f"{officer.agency}.", autoescape=True)
+        )
+    query = query.order_by(col(Petition.created_at).desc()).limit(OFFICER_LIST_LIMIT)
+    return list(db.exec(query))
+
+
+def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Petition:
+    """404 for an unknown petition, 403 for another agency's."""
+    petition = db.get(Petition, petition_id) if petition_id else None
+    if petition is None:
+        raise PetitionNotFoundError()
+    require_petition_access(officer, petition.service_code)
+    return petition
