@@ -230,19 +230,8 @@ class RelyingParty:
             "redirect_uri": self.redirect_uri,
             "code_verifier": code_verifier,
         }
-        headers = {}
-        if self.client_auth == "client_secret_basic":
-            # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-            pair = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        elif self.client_auth == "client_secret_post":
-            data |= {"client_id": self.client_id, "client_secret": self.client_secret}
-        else:
-            data |= {
-                "client_id": self.client_id,
-                "client_assertion_type": JWT_BEARER_ASSERTION,
-                "client_assertion": self.client_assertion(token_endpoint),
-            }
+        headers, auth_data = self.client_auth_params(token_endpoint)
+        data |= auth_data
         try:
             response = self.http.post(token_endpoint, data=data, headers=headers, timeout=10)
         except httpx.HTTPError as exc:
@@ -256,6 +245,21 @@ class RelyingParty:
                 error = "token_error"
             raise SignInError(reason=error)
         return response.json()
+
+    def client_auth_params(self, endpoint: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and form fields that authenticate the portal at one of the provider's
+        endpoints (token, device authorization), per the configured method."""
+        if self.client_auth == "client_secret_basic":
+            # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+            pair = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
+            return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}, {}
+        if self.client_auth == "client_secret_post":
+            return {}, {"client_id": self.client_id, "client_secret": self.client_secret}
+        return {}, {
+            "client_id": self.client_id,
+            "client_assertion_type": JWT_BEARER_ASSERTION,
+            "client_assertion": self.client_assertion(endpoint),
+        }
 
     def client_assertion(self, audience: str) -> str:
         """A short-lived JWT proving the portal holds its key (private_key_jwt, RFC 7523)."""

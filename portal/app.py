@@ -26,6 +26,8 @@ from portal.settings import Settings, get_settings
 from portal.templating import TEMPLATES_DIR, render
 from portal.uploads import MULTIPART_OVERHEAD, payload_too_large
 from portal.web.backoffice import OFFICER_COOKIE, install_backoffice_error_handlers
+from portal.web.kiosk import SESSION_COOKIE_NAME as KIOSK_COOKIE
+from portal.web.kiosk import install_kiosk_error_handlers
 from services.exchange.client import Exchange
 from services.petitions.processing import ProcessingContext
 from services.petitions.worker import BackgroundWorker
@@ -138,6 +140,7 @@ def install_middleware(app: FastAPI) -> None:
         personal = (
             SESSION_COOKIE in request.cookies
             or OFFICER_COOKIE in request.cookies
+            or KIOSK_COOKIE in request.cookies
             or "authorization" in request.headers
         )
         if personal and not request.url.path.startswith("/static/"):
@@ -226,6 +229,7 @@ def create_app(
     install_middleware(app)
     install_error_handlers(app)
     install_backoffice_error_handlers(app)
+    install_kiosk_error_handlers(app)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
 
     from portal.api.v1 import routers as api_routers

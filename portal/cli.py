@@ -14,9 +14,11 @@ app = typer.Typer(
 services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
 officers_app = typer.Typer(help="Back-office officers", no_args_is_help=True)
+kiosks_app = typer.Typer(help="Kiosk devices", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(officers_app, name="officers")
+app.add_typer(kiosks_app, name="kiosks")
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -179,6 +181,29 @@ def officers_add(
     with session_scope(get_engine(settings.database_url)) as db:
         officer = register_officer(db, national_id=national_id, agency=agency, roles=role)
         typer.echo(f"officer {officer.id}: {agency} {', '.join(officer.roles)}")
+
+
+@kiosks_app.command("add")
+def kiosks_add(
+    name: str = typer.Option(..., "--name"),
+    location: str = typer.Option(..., "--location"),
+    agency: str = typer.Option(..., "--agency"),
+) -> None:
+    """Register a kiosk and print its one-time activation code (24 h, at /kiosk/activate)."""
+    from identity.kiosks.admin import add_kiosk
+    from portal.db import get_engine
+
+    engine = get_engine(_settings().database_url)
+    typer.echo(add_kiosk(engine, name=name, location=location, agency=agency))
+
+
+@kiosks_app.command("disable")
+def kiosks_disable(kiosk_id: int) -> None:
+    """Take a kiosk out of service at once (its sessions and pending sign-ins end)."""
+    from identity.kiosks.admin import disable_kiosk_by_id
+    from portal.db import get_engine
+
+    typer.echo(disable_kiosk_by_id(get_engine(_settings().database_url), device_id=kiosk_id))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -99,6 +99,11 @@ def provider_spec(
                     for uri in (f"{url}/auth/callback", f"{url}/backoffice/auth/callback")
                 ),
                 post_logout_redirect_uris=tuple(f"{url}/" for url in portals),
+                grant_types=(
+                    "authorization_code",
+                    "refresh_token",
+                    "urn:ietf:params:oauth:grant-type:device_code",  # kiosks sign in by phone
+                ),
             )
         ],
         accounts=[

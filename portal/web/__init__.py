@@ -14,6 +14,7 @@ def routers() -> list[APIRouter]:
         catalogue,
         documents,
         home,
+        kiosk,
         petitions,
         verify,
     )
@@ -30,4 +31,5 @@ def routers() -> list[APIRouter]:
         account.router,
         verify.router,
         backoffice.router,
+        kiosk.router,
     ]
