@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -22,52 +21,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from identity.models import Citizen
-from identity.provider.accounts import ProviderClient
-from identity.provider.app import create_provider_app
 from portal.app import create_app
-from portal.servers import demo_account_holders, provider_account
+from portal.servers import demo_account_holders
 from portal.settings import Settings
 from services.dopa.people import Person
 from services.petitions.models import Petition
 from tests.fixtures.identity import approve_at_provider, parse_forms, sign_in
 from tests.fixtures.servers import (
     TEST_PORTAL_URL,
-    LiveServer,
-    Ports,
-    free_port,
-    make_settings,
-    start_live_server,
 )
 from tests.identity.officers.conftest import create_officer_tables
-
-
-@pytest.fixture(scope="module")
-def backoffice_provider(
-    tmp_path_factory: pytest.TempPathFactory, people: list[Person]
-) -> Iterator[LiveServer]:
-    """A provider that also accepts `/backoffice/auth/callback` (the shared one does not yet)."""
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    settings = Settings(env="development", oidc_issuer=issuer)
-    app = create_provider_app(
-        issuer=issuer,
-        key_path=Path(tmp_path_factory.mktemp("bo-provider")) / "signing-key.pem",
-        clients=[
-            ProviderClient(
-                client_id=settings.oidc_client_id,
-                client_secret=settings.oidc_client_secret,
-                redirect_uris=(
-                    f"{TEST_PORTAL_URL}/auth/callback",
-                    f"{TEST_PORTAL_URL}/backoffice/auth/callback",
-                ),
-                post_logout_redirect_uris=(f"{TEST_PORTAL_URL}/",),
-            )
-        ],
-        accounts=[provider_account(p, ial=2.3) for p in demo_account_holders(people)],
-    )
-    server = start_live_server(app, port)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -79,21 +42,8 @@ def officers(clean_engine: Engine) -> SimpleNamespace:
 
 
 @pytest.fixture
-def bo_app(
-    backoffice_provider: LiveServer,
-    officers: SimpleNamespace,
-    data_dir: Path,
-    ports: Ports,
-    database_url: str,
-) -> FastAPI:
-    from portal.web.backoffice import install_backoffice_error_handlers, router
-
-    settings = make_settings(data_dir=data_dir, ports=ports, database_url=database_url)
-    settings = settings.model_copy(update={"oidc_issuer": backoffice_provider.url})
-    app = create_app(settings)
-    install_backoffice_error_handlers(app)
-    app.include_router(router)
-    return app
+def bo_app(officers: SimpleNamespace, settings: Settings) -> FastAPI:
+    return create_app(settings)
 
 
 @pytest.fixture

@@ -119,14 +119,9 @@ def clocks(kiosks, provider_clock, monkeypatch) -> SimpleNamespace:
 def kiosk_app(
     kiosk_provider: LiveServer, kiosks, data_dir: Path, ports: Ports, database_url: str
 ) -> FastAPI:
-    from portal.web.kiosk import install_kiosk_error_handlers, router
-
     settings = make_settings(data_dir=data_dir, ports=ports, database_url=database_url)
-    settings = settings.model_copy(update={"oidc_issuer": kiosk_provider.url})
-    app = create_app(settings)
-    install_kiosk_error_handlers(app)
-    app.include_router(router)
-    return app
+    # Its own provider, whose clock the tests move to expire device codes.
+    return create_app(settings.model_copy(update={"oidc_issuer": kiosk_provider.url}))
 
 
 @pytest.fixture
