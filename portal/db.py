@@ -105,6 +105,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def import_all_models() -> type[SQLModel]:
     """Imports every module that defines tables, so `SQLModel.metadata` is complete."""
     import documents.models  # noqa: F401
+    import identity.delegation.models  # noqa: F401
     import identity.kiosks.models  # noqa: F401
     import identity.models  # noqa: F401
     import identity.officers.models  # noqa: F401

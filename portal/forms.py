@@ -16,6 +16,7 @@ class PetitionForm:
     consent: list[str] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
     idempotency_key: str = ""
+    on_behalf_of: str = ""  # a grantor's citizen (row) id when acting for them; "" for oneself
 
 
 async def petition_form(request: Request) -> PetitionForm:
@@ -28,4 +29,5 @@ async def petition_form(request: Request) -> PetitionForm:
             if k.startswith(ANSWER_PREFIX) and isinstance(v, str)
         },
         idempotency_key=str(form.get("idempotency_key", ""))[:128],
+        on_behalf_of=str(form.get("on_behalf_of", ""))[:20],
     )

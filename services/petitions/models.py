@@ -42,7 +42,11 @@ class Petition(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("citizen_id", "idempotency_key"),)
 
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
+    # The person the petition is for: evidence is about them, the document is theirs.
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    # Acting for others: who filed it, under which delegation (None when filed by the citizen).
+    filed_by_id: int | None = Field(default=None, foreign_key="citizen.id", index=True)
+    delegation_id: str | None = Field(default=None, max_length=36)
     service_code: str = Field(max_length=64, index=True)
     service_version: int
     state: PetitionState = Field(default=PetitionState.SUBMITTED, max_length=32, index=True)
@@ -82,7 +86,7 @@ class PetitionEvent(SQLModel, table=True):
     petition_id: str = Field(foreign_key="petition.id", index=True, max_length=36)
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str = Field(max_length=32)
-    actor: str = Field(max_length=64)  # "citizen", "system", later "officer:<id>"
+    actor: str = Field(max_length=64)  # "citizen", "delegate", "system", "officer:<id>"
     note: str = ""
     at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 

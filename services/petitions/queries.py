@@ -1,9 +1,13 @@
-"""Reads that carry authorisation: a citizen sees only their own petitions."""
+"""Reads that carry authorisation: a citizen sees their own petitions, and those they filed
+for someone else while the delegation for that service is still active."""
 
 from __future__ import annotations
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from identity.delegation.service import find_active_delegation
+from identity.models import Citizen
 from identity.officers.authz import require_petition_access
 from identity.officers.models import Officer, OfficerRole
 from services.petitions.errors import PetitionNotFoundError
@@ -13,21 +17,43 @@ OFFICER_LIST_LIMIT = 50
 
 
 def get_citizen_petition(db: Session, *, citizen_id: int, petition_id: str) -> Petition:
-    """The petition if it belongs to this citizen; otherwise 404 (never reveal it exists)."""
+    """The petition if this citizen may see it; otherwise 404 (never reveal it exists).
+
+    The person it is for always may. Whoever filed it for them may only while a delegation
+    from that person for this service is active: revoking takes back sight of the petition
+    (its status, its certificate) as well as the right to file.
+    """
     petition = db.get(Petition, petition_id) if petition_id else None
-    if petition is None or petition.citizen_id != citizen_id:
+    if petition is None or not _may_see(db, citizen_id=citizen_id, petition=petition):
         raise PetitionNotFoundError()
     return petition
 
 
 def list_citizen_petitions(db: Session, *, citizen_id: int, limit: int = 100) -> list[Petition]:
-    return list(
-        db.exec(
-            select(Petition)
-            .where(Petition.citizen_id == citizen_id)
-            .order_by(col(Petition.created_at).desc())
-            .limit(limit)
+    """Their own petitions, and those they filed for others that they may still see."""
+    candidates = db.exec(
+        select(Petition)
+        .where(or_(Petition.citizen_id == citizen_id, Petition.filed_by_id == citizen_id))
+        .order_by(col(Petition.created_at).desc())
+        .limit(limit)
+    )
+    return [p for p in candidates if _may_see(db, citizen_id=citizen_id, petition=p)]
+
+
+def _may_see(db: Session, *, citizen_id: int, petition: Petition) -> bool:
+    if petition.citizen_id == citizen_id:
+        return True
+    if petition.filed_by_id != citizen_id:
+        return False
+    filer = db.get(Citizen, citizen_id)
+    return filer is not None and (
+        find_active_delegation(
+            db,
+            grantee_national_id=filer.national_id,
+            grantor_id=petition.citizen_id,
+            service_code=petition.service_code,
         )
+        is not None
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from identity.delegation.errors import NoActiveDelegationError
+from identity.delegation.service import find_active_delegation
 from identity.models import Citizen
 from portal.db import utcnow
 from services.catalogue.definitions import ServiceDefinition
@@ -53,22 +56,46 @@ def submit_petition(
     answers: dict[str, str],
     channel: str,
     idempotency_key: str | None = None,
+    filed_by: Citizen | None = None,
+    delegation_id: str | None = None,
 ) -> Petition:
     """Files a petition, or returns the one already filed with the same idempotency key.
 
     Consent must cover every item whose definition requires it (uploading a copy instead is
     the fallback a later release adds); the work to fetch and decide is queued as a job.
+
+    Acting for someone: `citizen` is the person the petition is for (the grantor; evidence is
+    fetched about them) and `filed_by` the signed-in grantee, who must hold an active
+    delegation for this service, checked here whatever the caller checked before.
     """
+    if filed_by is not None and filed_by.id == citizen.id:
+        filed_by = None
+    filer = filed_by or citizen
     if idempotency_key:
-        existing = _by_idempotency_key(db, citizen_id=citizen.id, key=idempotency_key)
+        # Keyed on the filer: the key belongs to the form they were shown. A key already used
+        # by this filer for another person or service is a conflict, never someone's petition.
+        existing = _by_idempotency_key(db, filer_id=filer.id, key=idempotency_key)
         if existing is not None:
-            if existing.service_code != service.code:
+            if existing.service_code != service.code or existing.citizen_id != citizen.id:
                 raise IdempotencyConflictError()
             return existing
+    if filed_by is not None:
+        delegation = find_active_delegation(
+            db,
+            grantee_national_id=filed_by.national_id,
+            grantor_id=citizen.id,  # type: ignore[arg-type]
+            service_code=service.code,
+        )
+        if delegation is None or (delegation_id and delegation.id != delegation_id):
+            raise NoActiveDelegationError()
+        delegation_id = delegation.id
+    else:
+        delegation_id = None
     if channel not in service.channels:
         raise ChannelNotOfferedError(channel=channel)
-    if citizen.ial < service.min_ial:
-        raise AssuranceTooLowError(required=service.min_ial, current=citizen.ial)
+    # The assurance that counts is that of the person signed in: the filer.
+    if filer.ial < service.min_ial:
+        raise AssuranceTooLowError(required=service.min_ial, current=filer.ial)
     clean_answers = validate_answers(service, answers)
     missing = [
         e.dataset
@@ -80,6 +107,8 @@ def submit_petition(
 
     petition = Petition(
         citizen_id=citizen.id,  # type: ignore[arg-type]
+        filed_by_id=filed_by.id if filed_by else None,
+        delegation_id=delegation_id,
         service_code=service.code,
         service_version=service.version,
         state=PetitionState.SUBMITTED,
@@ -94,10 +123,10 @@ def submit_petition(
         # A concurrent request with the same key won the race: answer with its petition. (No
         # savepoint: on SQLite a savepoint outside a transaction commits when released.)
         db.rollback()
-        existing = _by_idempotency_key(db, citizen_id=citizen.id, key=idempotency_key or "")
+        existing = _by_idempotency_key(db, filer_id=filer.id, key=idempotency_key or "")
         if existing is None:
             raise
-        if existing.service_code != service.code:
+        if existing.service_code != service.code or existing.citizen_id != citizen.id:
             raise IdempotencyConflictError() from None
         return existing
     for item in service.evidence:
@@ -112,7 +141,8 @@ def submit_petition(
                 purpose_en=item.purpose.en,
             )
         )
-    db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor="citizen"))
+    actor = "delegate" if filed_by is not None else "citizen"
+    db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor=actor))
     db.add(PetitionJob(petition_id=petition.id, kind="process"))
     db.flush()
     return petition
@@ -136,7 +166,14 @@ def change_state(
     db.add(petition)
 
 
-def _by_idempotency_key(db: Session, *, citizen_id: int | None, key: str) -> Petition | None:
+def _by_idempotency_key(db: Session, *, filer_id: int | None, key: str) -> Petition | None:
+    """The petition this filer already sent with this key: their own, or one for someone else."""
     return db.exec(
-        select(Petition).where(Petition.citizen_id == citizen_id, Petition.idempotency_key == key)
+        select(Petition).where(
+            Petition.idempotency_key == key,
+            or_(
+                and_(Petition.citizen_id == filer_id, col(Petition.filed_by_id).is_(None)),
+                Petition.filed_by_id == filer_id,
+            ),
+        )
     ).first()
