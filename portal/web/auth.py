@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlmodel import Session
 
 from identity.client_keys import public_jwks
 from identity.errors import SignInError
-from identity.oidc import IAL_LEVELS
+from identity.oidc import IAL_LEVELS, RelyingParty
 from identity.sessions import create_session, revoke_session, upsert_citizen_from_claims
 from portal.csrf import CsrfProtected, new_browser_secret
 from portal.deps import SESSION_COOKIE, Db, RelyingPartyDep, SettingsDep
@@ -32,18 +33,41 @@ def login(
     """Sends the browser to the provider; `ial` asks for at least that assurance (step-up)."""
     if ial is not None and ial not in IAL_LEVELS:
         raise BadRequestError("Unknown assurance level", "ระดับการยืนยันตัวตนไม่ถูกต้อง")
+    return redirect_to_provider(
+        rp,
+        db,
+        next_url=next,
+        min_ial=ial,
+        cookie_name=LOGIN_COOKIE,
+        cookie_path="/auth",
+        secure=settings.secure_cookies,
+    )
+
+
+def redirect_to_provider(
+    rp: RelyingParty,
+    db: Session,
+    *,
+    next_url: str,
+    cookie_name: str,
+    cookie_path: str,
+    secure: bool,
+    min_ial: float | None = None,
+) -> RedirectResponse:
+    """Starts a sign-in trip: records the attempt and binds it to this browser by a cookie
+    that only the matching callback path receives."""
     secret = new_browser_secret()
-    url = rp.start_sign_in(db, browser_secret=secret, next_url=next, min_ial=ial)
+    url = rp.start_sign_in(db, browser_secret=secret, next_url=next_url, min_ial=min_ial)
     response = RedirectResponse(url, status_code=303)
     # Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
     response.set_cookie(
-        LOGIN_COOKIE,
+        cookie_name,
         secret,
         max_age=600,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
-        path="/auth",
+        secure=secure,
+        path=cookie_path,
     )
     return response
 

@@ -35,11 +35,12 @@ from identity.officers.service import (
     verify_second_factor,
 )
 from identity.oidc import RelyingParty, safe_next_url
-from portal.csrf import CsrfProtected, new_browser_secret
+from portal.csrf import CsrfProtected
 from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
 from portal.settings import Settings
 from portal.templating import render
+from portal.web.auth import redirect_to_provider
 from services.petitions.queries import get_officer_petition, list_officer_petitions
 
 router = APIRouter(prefix="/backoffice", tags=["officer"], include_in_schema=False)
@@ -150,21 +151,14 @@ def _set_session_cookie(response: Response, token: str, settings: Settings) -> N
 
 @router.get("/login")
 def login(request: Request, db: Db, settings: SettingsDep, next: str = HOME) -> RedirectResponse:
-    rp = backoffice_relying_party(request)
-    secret = new_browser_secret()
-    url = rp.start_sign_in(db, browser_secret=secret, next_url=next)
-    response = RedirectResponse(url, status_code=303)
-    # Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
-    response.set_cookie(
-        OFFICER_LOGIN_COOKIE,
-        secret,
-        max_age=600,
-        httponly=True,
-        samesite="lax",
+    return redirect_to_provider(
+        backoffice_relying_party(request),
+        db,
+        next_url=next,
+        cookie_name=OFFICER_LOGIN_COOKIE,
+        cookie_path="/backoffice/auth",
         secure=settings.secure_cookies,
-        path="/backoffice/auth",
     )
-    return response
 
 
 @router.get("/auth/callback")
