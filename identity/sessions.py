@@ -26,12 +26,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def get_citizen_by_national_id(db: Session, *, national_id: str) -> Citizen | None:
+    """The citizen with this 13-digit ID, if they have ever signed in."""
+    return db.exec(select(Citizen).where(Citizen.national_id == national_id)).first()
+
+
 def upsert_citizen_from_claims(db: Session, *, issuer: str, claims: dict[str, Any]) -> Citizen:
     """Creates or refreshes the citizen named by ThaID-style claims (`pid` is the citizen ID)."""
     national_id = str(claims.get("pid", ""))
     if not is_valid_citizen_id(national_id):
         raise SignInError(reason="invalid_pid")
-    citizen = db.exec(select(Citizen).where(Citizen.national_id == national_id)).first()
+    citizen = get_citizen_by_national_id(db, national_id=national_id)
     if citizen is None:
         citizen = Citizen(national_id=national_id, subject=str(claims["sub"]), issuer=issuer)
     citizen.subject = str(claims.get("sub", citizen.subject))

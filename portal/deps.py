@@ -12,12 +12,16 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from identity.errors import InvalidTokenError
 from identity.models import Citizen
 from identity.oidc import RelyingParty
-from identity.sessions import get_active_session, upsert_citizen_from_claims
+from identity.sessions import (
+    get_active_session,
+    get_citizen_by_national_id,
+    upsert_citizen_from_claims,
+)
 from portal.errors import AuthenticationRequiredError
 from portal.settings import Settings
 
@@ -100,7 +104,7 @@ def get_api_citizen(request: Request, db: Db, rp: RelyingPartyDep) -> Citizen:
     claims = rp.verify_access_token(token.strip())
     citizen = None
     if claims.get("pid"):
-        citizen = db.exec(select(Citizen).where(Citizen.national_id == str(claims["pid"]))).first()
+        citizen = get_citizen_by_national_id(db, national_id=str(claims["pid"]))
     if citizen is None:
         # First API call before any browser sign-in: the provider tells us who this is.
         info = rp.fetch_userinfo(token.strip())

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -120,6 +121,8 @@ class PetitionCreate(BaseModel):
     service_code: str
     consent: list[str] = []  # datasets consented to, e.g. ["dopa.population"]
     answers: dict[str, str] = {}
+    # Filing for someone who gave the caller a delegation: their 13-digit citizen ID.
+    on_behalf_of: str | None = PydanticField(default=None, pattern=r"^[0-9]{13}$")
 
 
 class PetitionPublic(BaseModel):

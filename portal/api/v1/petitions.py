@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from identity.delegation.errors import NoActiveDelegationError
+from identity.sessions import get_citizen_by_national_id
 from portal.app import notify_worker
 from portal.deps import ApiCitizen, Db
 from services.catalogue.service import get_catalogue
@@ -27,10 +29,18 @@ def create_petition(
     """Files a petition; the answer is 202 because evidence is fetched and decided afterwards.
 
     Send an `Idempotency-Key` header: a retry with the same key returns the same petition.
+    `on_behalf_of` files for someone who gave the caller a delegation covering the service
+    (403 otherwise); the petition is theirs, and records the caller as the one who filed it.
     """
+    grantor = None
+    if body.on_behalf_of:
+        grantor = get_citizen_by_national_id(db, national_id=body.on_behalf_of)
+        if grantor is None:  # never signed in, so they cannot have delegated
+            raise NoActiveDelegationError()
     petition = submit_petition(
         db,
-        citizen=citizen,
+        citizen=grantor or citizen,
+        filed_by=citizen if grantor else None,
         service=get_catalogue().get(body.service_code),
         consented_datasets=body.consent,
         answers=body.answers,

@@ -125,3 +125,57 @@ def test_verify_api_refuses_non_pdf_and_unknown_numbers(client):
     missing = client.post("/api/v1/verify")
     assert missing.status_code == 415
     assert client.get("/api/v1/verify/DOPA-2569-ABCDEFGH").status_code == 404
+
+
+def test_a_delegate_files_over_the_api_for_the_grantor_and_only_with_a_delegation(
+    client, token, settings, people, db: Session
+):
+    from datetime import timedelta
+
+    from identity.delegation.service import grant_delegation, revoke_delegation
+    from identity.sessions import get_citizen_by_national_id
+    from portal.db import utcnow
+
+    grantor_person, delegate_person = people[0], people[1]
+    delegate_token = obtain_access_token(settings, delegate_person)
+    client.get("/api/v1/petitions", headers=bearer(token))  # the grantor is known to the portal
+    body = {
+        "service_code": SERVICE,
+        "consent": ["dopa.population"],
+        "answers": {"purpose": "bank"},
+        "on_behalf_of": grantor_person.national_id,
+    }
+    refused = client.post("/api/v1/petitions", json=body, headers=bearer(delegate_token))
+    assert refused.status_code == 403 and db.exec(select(Petition)).all() == []
+
+    grantor = get_citizen_by_national_id(db, national_id=grantor_person.national_id)
+    delegation = grant_delegation(
+        db,
+        grantor=grantor,
+        grantee_national_id=delegate_person.national_id,
+        services=[SERVICE],
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    db.commit()
+    filed = client.post("/api/v1/petitions", json=body, headers=bearer(delegate_token))
+    assert filed.status_code == 202, filed.text
+    petition = db.exec(select(Petition)).one()
+    delegate = get_citizen_by_national_id(db, national_id=delegate_person.national_id)
+    assert (petition.citizen_id, petition.filed_by_id) == (grantor.id, delegate.id)
+    assert client.get(f"/api/v1/petitions/{petition.id}", headers=bearer(token)).status_code == 200
+
+    revoke_delegation(db, grantor_id=grantor.id, delegation_id=delegation.id)
+    db.commit()
+    again = client.post(
+        "/api/v1/petitions",
+        json={**body, "answers": {"purpose": "other"}},
+        headers={**bearer(delegate_token), "Idempotency-Key": "after-revoke"},
+    )
+    assert again.status_code == 403
+    hidden = client.get(f"/api/v1/petitions/{petition.id}", headers=bearer(delegate_token))
+    assert hidden.status_code == 404
+
+
+def test_on_behalf_of_must_be_a_13_digit_id(client, token):
+    body = {"service_code": SERVICE, "consent": [], "on_behalf_of": "12345"}
+    assert client.post("/api/v1/petitions", json=body, headers=bearer(token)).status_code == 422
