@@ -15,7 +15,6 @@ Discovery and JWKS are fetched over HTTP and cached; an unknown `kid` refreshes 
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 import threading
 import time
@@ -39,6 +38,7 @@ from identity.errors import (
     SignInError,
 )
 from identity.models import LoginAttempt
+from identity.tokens import hash_token
 from portal.db import utcnow
 
 LOGIN_ATTEMPT_LIFETIME = timedelta(minutes=10)
@@ -59,10 +59,6 @@ class SignInResult:
     id_token: str
     access_token: str
     next_url: str
-
-
-def hash_binding(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def safe_next_url(value: str | None) -> str:
@@ -162,7 +158,7 @@ class RelyingParty:
             state=secrets.token_urlsafe(32),
             nonce=secrets.token_urlsafe(32),
             code_verifier=secrets.token_urlsafe(64),
-            browser_binding=hash_binding(browser_secret),
+            browser_binding=hash_token(browser_secret),
             next_url=safe_next_url(next_url),
             min_ial=min_ial,
         )
@@ -200,7 +196,7 @@ class RelyingParty:
         if utcnow() - attempt.created_at > LOGIN_ATTEMPT_LIFETIME:
             raise SignInError(reason="expired_state")
         if not browser_secret or not secrets.compare_digest(
-            attempt.browser_binding, hash_binding(browser_secret)
+            attempt.browser_binding, hash_token(browser_secret)
         ):
             raise SignInError(reason="browser_mismatch")
         if not code:

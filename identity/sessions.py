@@ -6,7 +6,6 @@ not yield usable sessions. Sessions end after idle or absolute time limits, or o
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -16,14 +15,11 @@ from sqlmodel import Session, select
 from identity.citizen_ids import is_valid_citizen_id
 from identity.errors import SignInError
 from identity.models import Citizen, WebSession
+from identity.tokens import hash_token
 from portal.db import utcnow
 
 # Touch last_seen at most once a minute, so reading pages does not write on every request.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def get_citizen_by_national_id(db: Session, *, national_id: str) -> Citizen | None:
@@ -72,7 +68,7 @@ def create_session(
     token = secrets.token_urlsafe(32)
     db.add(
         WebSession(
-            id=_hash(token),
+            id=hash_token(token),
             citizen_id=citizen_id,
             id_token=id_token,
             expires_at=utcnow() + absolute_lifetime,
@@ -88,7 +84,7 @@ def get_active_session(
     """The live session for a cookie token, or None if unknown, revoked, idle or expired."""
     if not token:
         return None
-    session = db.get(WebSession, _hash(token))
+    session = db.get(WebSession, hash_token(token))
     if session is None or session.revoked_at is not None:
         return None
     now = utcnow()
@@ -104,7 +100,7 @@ def revoke_session(db: Session, *, token: str | None) -> WebSession | None:
     """Ends a session (sign-out); returns it so the caller can log out at the provider too."""
     if not token:
         return None
-    session = db.get(WebSession, _hash(token))
+    session = db.get(WebSession, hash_token(token))
     if session is not None and session.revoked_at is None:
         session.revoked_at = utcnow()
         db.add(session)

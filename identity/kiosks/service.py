@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from identity.kiosks.errors import InvalidActivationCodeError, KioskNotFoundError
 from identity.kiosks.models import KioskDevice, KioskSession, KioskSignIn
+from identity.tokens import hash_token
 from portal.db import utcnow
 from portal.errors import BadRequestError
 
@@ -23,10 +23,6 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 ACTIVATION_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"
 ACTIVATION_LENGTH = 12
 _AGENCY_CODE = re.compile(r"^[a-z]{2,16}$")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_activation_code(value: str) -> str:
@@ -55,7 +51,7 @@ def register_kiosk(
         name=name,
         location=location,
         agency=agency,
-        activation_code_hash=_hash(code),
+        activation_code_hash=hash_token(code),
         activation_expires_at=utcnow() + ACTIVATION_LIFETIME,
     )
     db.add(device)
@@ -72,7 +68,7 @@ def activate_kiosk(db: Session, *, activation_code: str) -> str:
     if len(code) != ACTIVATION_LENGTH:
         raise InvalidActivationCodeError()
     device = db.exec(
-        select(KioskDevice).where(KioskDevice.activation_code_hash == _hash(code))
+        select(KioskDevice).where(KioskDevice.activation_code_hash == hash_token(code))
     ).first()
     now = utcnow()
     if (
@@ -83,7 +79,7 @@ def activate_kiosk(db: Session, *, activation_code: str) -> str:
     ):
         raise InvalidActivationCodeError()
     credential = secrets.token_urlsafe(32)
-    device.credential_hash = _hash(credential)
+    device.credential_hash = hash_token(credential)
     device.activation_code_hash = None
     device.activation_expires_at = None
     device.activated_at = now
@@ -98,7 +94,7 @@ def authenticate_device(db: Session, credential: str | None) -> KioskDevice | No
     if not credential:
         return None
     device = db.exec(
-        select(KioskDevice).where(KioskDevice.credential_hash == _hash(credential))
+        select(KioskDevice).where(KioskDevice.credential_hash == hash_token(credential))
     ).first()
     if device is None or device.disabled_at is not None:
         return None
@@ -152,7 +148,7 @@ def start_kiosk_session(db: Session, *, device: KioskDevice, citizen_id: int) ->
     )
     db.add(
         KioskSession(
-            id=_hash(token),
+            id=hash_token(token),
             device_id=device.id,
             citizen_id=citizen_id,
             created_at=now,
@@ -170,7 +166,7 @@ def get_active_kiosk_session(
     ended or past its 5 minutes)."""
     if not token:
         return None
-    session = db.get(KioskSession, _hash(token))
+    session = db.get(KioskSession, hash_token(token))
     if session is None or session.device_id != device.id or session.ended_at is not None:
         return None
     if session.expires_at <= utcnow():
@@ -182,7 +178,7 @@ def end_kiosk_session(db: Session, *, token: str | None) -> KioskSession | None:
     """Ends a session ("Finish"); ending an ended or unknown one is harmless."""
     if not token:
         return None
-    session = db.get(KioskSession, _hash(token))
+    session = db.get(KioskSession, hash_token(token))
     if session is not None and session.ended_at is None:
         session.ended_at = utcnow()
         db.add(session)
@@ -213,7 +209,7 @@ def save_kiosk_sign_in(
     token = secrets.token_urlsafe(32)
     now = utcnow()
     sign_in = KioskSignIn(
-        id=_hash(token),
+        id=hash_token(token),
         device_id=device.id,
         device_code=device_code,
         user_code=user_code,
@@ -233,7 +229,7 @@ def get_kiosk_sign_in(db: Session, *, device: KioskDevice, token: str | None) ->
     """The pending sign-in named by the cookie token, if it belongs to this kiosk."""
     if not token:
         return None
-    sign_in = db.get(KioskSignIn, _hash(token))
+    sign_in = db.get(KioskSignIn, hash_token(token))
     if sign_in is None or sign_in.device_id != device.id:
         return None
     return sign_in

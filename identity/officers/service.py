@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -19,6 +18,7 @@ from identity.officers.errors import (
     OfficerAlreadyRegisteredError,
 )
 from identity.officers.models import Officer, OfficerRole, OfficerSession
+from identity.tokens import hash_token
 from portal.db import utcnow
 from portal.errors import BadRequestError
 
@@ -31,10 +31,6 @@ MAX_SECOND_FACTOR_FAILURES = 5  # per session; then the session ends and sign-in
 # hardware key, face or fingerprint biometrics.
 SECOND_FACTOR_AMR = frozenset({"otp", "mfa", "hwk", "face", "fpt"})
 _AGENCY_CODE = re.compile(r"^[a-z]{2,16}$")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # -- officers --------------------------------------------------------------------------------
@@ -107,7 +103,7 @@ def start_officer_session(
     proven = bool(SECOND_FACTOR_AMR & {str(v) for v in (amr or ())})
     db.add(
         OfficerSession(
-            id=_hash(token),
+            id=hash_token(token),
             officer_id=officer.id,
             created_at=now,
             last_seen_at=now,
@@ -127,7 +123,7 @@ def get_active_officer_session(
     or the officer was disabled since)."""
     if not token:
         return None
-    session = db.get(OfficerSession, _hash(token))
+    session = db.get(OfficerSession, hash_token(token))
     if session is None or session.revoked_at is not None:
         return None
     now = utcnow()
@@ -146,7 +142,7 @@ def revoke_officer_session(db: Session, token: str | None) -> OfficerSession | N
     """Ends a session (sign-out, too many wrong codes); returns it for RP-initiated logout."""
     if not token:
         return None
-    session = db.get(OfficerSession, _hash(token))
+    session = db.get(OfficerSession, hash_token(token))
     if session is not None and session.revoked_at is None:
         session.revoked_at = utcnow()
         db.add(session)
@@ -261,7 +257,7 @@ def rotate_officer_session(db: Session, session: OfficerSession) -> str:
     token = secrets.token_urlsafe(32)
     db.add(
         OfficerSession(
-            id=_hash(token),
+            id=hash_token(token),
             officer_id=session.officer_id,
             created_at=session.created_at,
             last_seen_at=utcnow(),
