@@ -1,4 +1,13 @@
-"""Every agency module, listed once. Nothing is registered by import side effect."""
+"""Every agency module, listed once. Nothing is registered by import side effect.
+
+An agency module (`services/<code>/`) exports:
+- `AGENCY`: the `Agency` with its dataset contracts;
+- `registry_datasets(people)`: its reference registry's datasets over the demo population (the
+  same people as DOPA's register, so data agrees across agencies);
+- `CERTIFICATE_CONTEXTS`: certificate template name -> function building the template context
+  from the fetched evidence (see `CertificateContext`);
+- a `definitions/` folder of service definitions (YAML).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +18,19 @@ from typing import Any
 
 from services import dopa
 from services.catalogue.agency import Agency
-from services.dopa import certificates as dopa_certificates
+
+CertificateContext = Callable[..., dict[str, Any]]
+"""`(*, evidence, holder, answers) -> context`: `evidence` maps "agency.dataset" to the fetched
+fields (or `{"match": bool}`), `holder` is the petition's subject as the digital ID names them
+(`national_id`, `title_th`, `given_name_th`, `family_name_th` and the `_en` forms), `answers`
+the form answers. The context may replace `holder` with register data."""
 
 AGENCY_MODULES: tuple[ModuleType, ...] = (dopa,)
 AGENCIES: tuple[Agency, ...] = tuple(m.AGENCY for m in AGENCY_MODULES)
 
-# Certificate template name -> function building its context from fetched evidence.
-CERTIFICATE_CONTEXTS: dict[str, Callable[..., dict[str, Any]]] = {**dopa_certificates.CONTEXTS}
+CERTIFICATE_CONTEXTS: dict[str, CertificateContext] = {
+    name: build for m in AGENCY_MODULES for name, build in m.CERTIFICATE_CONTEXTS.items()
+}
 
 
 def get_agency(code: str) -> Agency | None:

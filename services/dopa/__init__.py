@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 from services.catalogue.agency import Agency
+from services.dopa.certificates import CONTEXTS as CERTIFICATE_CONTEXTS
 from services.dopa.contract import DATASETS
+from services.dopa.registry import registry_datasets
 
 AGENCY = Agency(
     code="dopa",
@@ -24,4 +26,4 @@ AGENCY = Agency(
     datasets=DATASETS,
 )
 
-__all__ = ["AGENCY"]
+__all__ = ["AGENCY", "CERTIFICATE_CONTEXTS", "registry_datasets"]

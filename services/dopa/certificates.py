@@ -31,14 +31,18 @@ ADDRESS_FIELDS = (
 
 
 def residence_context(
-    *, evidence: dict[str, Any], national_id: str, answers: dict[str, str]
+    *, evidence: dict[str, Any], holder: dict[str, str], answers: dict[str, str]
 ) -> dict[str, Any]:
-    """Context for `templates/certificates/residence.html` from the `dopa.population` answer."""
+    """Context for `templates/certificates/residence.html` from the `dopa.population` answer;
+    the names are the register's, which a certificate of the register must print."""
     population = evidence["dopa.population"]
     address = population.get("address") or {}
     purpose = PURPOSES.get(answers.get("purpose", ""), PURPOSES["other"])
     return {
-        "holder": {"national_id": national_id, **{f: population.get(f, "") for f in HOLDER_FIELDS}},
+        "holder": {
+            "national_id": holder["national_id"],
+            **{f: population.get(f, "") for f in HOLDER_FIELDS},
+        },
         "address": {f: str(address.get(f, "") or "") for f in ADDRESS_FIELDS},
         "moved_in_on": date.fromisoformat(population["moved_in_on"]),
         "purpose_th": purpose[0],

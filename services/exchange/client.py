@@ -32,14 +32,15 @@ class EvidenceRequest:
     """Who is asked what, about whom, and why."""
 
     dataset: DatasetContract
-    fields: tuple[str, ...]
-    subject_national_id: str
-    subject_citizen_id: int
+    fields: tuple[str, ...]  # for a match check: the fields compared, the keys of `match`
+    subject: str  # the record's key: a citizen ID, a juristic-person ID or a title deed
+    subject_citizen_id: int  # whose "Who used my data" the read goes into
     purpose_th: str
     purpose_en: str
     petition_id: str
     consent_id: str | None
     accessed_by: str
+    match: dict[str, str] | None = None  # a yes/no check: record field -> expected value
 
 
 def _sha256(data: bytes) -> str:
@@ -66,19 +67,80 @@ class Exchange:
 
     def fetch(self, db: Session, request: EvidenceRequest) -> dict[str, Any]:
         """Returns the requested fields; logs the call, and the access when data came back."""
+        response, request_id = self._post(db, request, "query")
+        fields = _answered_fields(response)
+        # The person's data was read as soon as it came back, well-formed or not: log it first.
+        self._log_access(db, request, sorted(set(fields) & set(request.fields)), request_id)
         dataset = request.dataset
-        unknown = sorted(set(request.fields) - dataset.field_names)
-        if unknown or not request.fields:
+        if set(fields) != set(request.fields):
+            raise ContractViolationError(
+                f"{dataset.qualified_name}: answered {sorted(fields)}, asked {list(request.fields)}"
+            )
+        malformed = sorted(
+            name
+            for name, value in fields.items()
+            if not dataset.field(name).accepts(value)  # type: ignore[union-attr]
+        )
+        if malformed:
+            raise ContractViolationError(f"{dataset.qualified_name}: malformed values {malformed}")
+        return fields
+
+    def match(self, db: Session, request: EvidenceRequest) -> bool:
+        """Asks the registry a yes/no question about a record; no field value comes back.
+
+        The check still touches the person's record, so it is logged to their access log.
+        """
+        if not request.match:
+            raise ContractViolationError("a match check needs values to compare")
+        response, request_id = self._post(db, request, "match")
+        try:
+            answer = response.json()["match"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RegistryUnavailableError(
+                "registry answered something that is not the contract"
+            ) from exc
+        if not isinstance(answer, bool):
+            raise ContractViolationError(
+                f"{request.dataset.qualified_name}: match is not a boolean"
+            )
+        self._log_access(db, request, sorted(request.match), request_id)
+        return answer
+
+    def _log_access(
+        self, db: Session, request: EvidenceRequest, fields: list[str], request_id: str
+    ) -> None:
+        db.add(
+            DataAccess(
+                citizen_id=request.subject_citizen_id,
+                agency=request.dataset.agency,
+                dataset=request.dataset.name,
+                fields=fields,
+                purpose_th=request.purpose_th,
+                purpose_en=request.purpose_en,
+                accessed_by=request.accessed_by,
+                petition_id=request.petition_id,
+                request_id=request_id,
+            )
+        )
+
+    def _post(self, db: Session, request: EvidenceRequest, kind: str) -> tuple[httpx.Response, str]:
+        """Sends one query or match check and logs it; returns the 200 answer and request id."""
+        dataset = request.dataset
+        asked = tuple(request.match or ()) if kind == "match" else request.fields
+        unknown = sorted(set(asked) - dataset.field_names)
+        if unknown or not asked:
             raise ContractViolationError(f"fields outside {dataset.qualified_name}: {unknown}")
         base_url = self.registry_urls.get(dataset.agency)
         if not base_url:
             raise RegistryUnavailableError(f"no registry URL configured for {dataset.agency}")
 
         request_id = uuid.uuid4().hex
-        body = json.dumps(
-            {"subject": request.subject_national_id, "fields": list(request.fields)},
-            ensure_ascii=False,
-        ).encode()
+        payload: dict[str, Any] = {"subject": request.subject}
+        if kind == "match":
+            payload["match"] = dict(request.match or {})
+        else:
+            payload["fields"] = list(request.fields)
+        body = json.dumps(payload, ensure_ascii=False).encode()
         message = ExchangeMessage(
             request_id=request_id,
             agency=dataset.agency,
@@ -91,7 +153,7 @@ class Exchange:
         started = time.perf_counter()
         try:
             response = self.http.post(
-                f"{base_url.rstrip('/')}/v1/datasets/{dataset.name}/query",
+                f"{base_url.rstrip('/')}/v1/datasets/{dataset.name}/{kind}",
                 content=body,
                 headers={
                     "Content-Type": "application/json",
@@ -121,33 +183,7 @@ class Exchange:
             raise ContractViolationError(
                 f"{dataset.qualified_name}: HTTP {response.status_code} {_error_code(response)}"
             )
-        fields = _answered_fields(response)
-        # The person's data was read as soon as it came back, well-formed or not: log it first.
-        db.add(
-            DataAccess(
-                citizen_id=request.subject_citizen_id,
-                agency=dataset.agency,
-                dataset=dataset.name,
-                fields=sorted(set(fields) & set(request.fields)),
-                purpose_th=request.purpose_th,
-                purpose_en=request.purpose_en,
-                accessed_by=request.accessed_by,
-                petition_id=request.petition_id,
-                request_id=request_id,
-            )
-        )
-        if set(fields) != set(request.fields):
-            raise ContractViolationError(
-                f"{dataset.qualified_name}: answered {sorted(fields)}, asked {list(request.fields)}"
-            )
-        malformed = sorted(
-            name
-            for name, value in fields.items()
-            if not dataset.field(name).accepts(value)  # type: ignore[union-attr]
-        )
-        if malformed:
-            raise ContractViolationError(f"{dataset.qualified_name}: malformed values {malformed}")
-        return fields
+        return response, request_id
 
 
 def _error_code(response: httpx.Response) -> str:

@@ -149,7 +149,7 @@ def _evidence_request(
         dataset=contract,
         # What the citizen agreed to, even if the definition has changed since.
         fields=tuple(consent.fields) if consent else item.fields,
-        subject_national_id=citizen.national_id,
+        subject=citizen.national_id,
         subject_citizen_id=citizen.id,  # type: ignore[arg-type]
         purpose_th=item.purpose.th,
         purpose_en=item.purpose.en,
@@ -157,6 +157,19 @@ def _evidence_request(
         consent_id=consent.id if consent else None,
         accessed_by=service.code,
     )
+
+
+def holder_of(citizen: Citizen) -> dict[str, str]:
+    """The petition's subject as the digital ID names them, for certificate contexts."""
+    return {
+        "national_id": citizen.national_id,
+        "title_th": citizen.title_th,
+        "given_name_th": citizen.given_name_th,
+        "family_name_th": citizen.family_name_th,
+        "title_en": citizen.title_en,
+        "given_name_en": citizen.given_name_en,
+        "family_name_en": citizen.family_name_en,
+    }
 
 
 def _issue_certificate(
@@ -167,8 +180,9 @@ def _issue_certificate(
     citizen = db.get(Citizen, petition.citizen_id)
     assert certificate is not None and agency is not None and citizen is not None
     context = CERTIFICATE_CONTEXTS[certificate.template](
-        evidence=petition.evidence, national_id=citizen.national_id, answers=petition.answers
+        evidence=petition.evidence, holder=holder_of(citizen), answers=petition.answers
     )
+    context.setdefault("holder", holder_of(citizen))
     context["agency"] = agency.letterhead()
     holder = context["holder"]
     document = issue_document(

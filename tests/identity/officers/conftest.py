@@ -22,12 +22,20 @@ def create_officer_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine, tables=OFFICER_TABLES, checkfirst=True)
 
 
+TEST_KEY_MATERIAL = "officer-tests-secret-key-0123456789abcdef"
+
+
 @pytest.fixture
-def officers(clean_engine: Engine) -> SimpleNamespace:
-    """The officers package (models, service, authz, errors) with its tables in place."""
+def officers(clean_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The officers package (models, service, authz, errors) with its tables in place.
+
+    The service's default key for sealing TOTP secrets is pinned to a test value, so no
+    `var/secret.key` is generated in the working directory.
+    """
     create_officer_tables(clean_engine)
     from identity.officers import authz, errors, models, service
 
+    monkeypatch.setattr(service, "_default_key_material", lambda: TEST_KEY_MATERIAL)
     return SimpleNamespace(authz=authz, errors=errors, models=models, service=service)
 
 

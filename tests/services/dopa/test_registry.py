@@ -51,7 +51,7 @@ async def client(app):
 async def test_healthz_counts_the_people(client):
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "agency": "dopa", "people": 50}
+    assert response.json() == {"status": "ok", "agency": "dopa", "datasets": {"population": 50}}
 
 
 class TestAnswer:

@@ -25,7 +25,7 @@ def request_for(citizen, fields=("given_name_th", "moved_in_on")) -> EvidenceReq
     return EvidenceRequest(
         dataset=POPULATION,
         fields=tuple(fields),
-        subject_national_id=citizen.national_id,
+        subject=citizen.national_id,
         subject_citizen_id=citizen.id,
         purpose_th="ทดสอบ",
         purpose_en="test",

@@ -1,0 +1,208 @@
+"""The reference registry every agency module serves: one ASGI app per agency.
+
+A registry stands in for an agency's real system in the demo and the tests, and it is as strict
+as the real one should be: a request outside the contract is refused, never trimmed, because the
+portal must learn that it asked for too much. An agency module supplies its dataset contracts and
+a lookup per dataset (subject -> full record, or None); this module supplies the HTTP interface
+described in `services.exchange.datasets.DatasetContract`. It keeps what it was asked in
+`app.state.received`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.exchange.datasets import DatasetContract, is_valid_subject
+
+REQUIRED_HEADERS = ("X-Request-Id", "X-Caller", "X-Purpose")
+"""Without these the registry cannot say who asked what and why, so it refuses to answer."""
+
+Lookup = Callable[[str], Mapping[str, Any] | None]
+"""Subject -> every field of that subject's record in one dataset (JSON-ready), or None."""
+
+
+@dataclass(frozen=True)
+class RegistryDataset:
+    """A dataset contract with the data behind it."""
+
+    contract: DatasetContract
+    lookup: Lookup
+    size: int = 0  # records held, for /healthz
+
+
+@dataclass(frozen=True)
+class ReceivedQuery:
+    """One authorised query as the registry received it, for tests to check what was asked."""
+
+    request_id: str
+    caller: str
+    purpose: str
+    petition_id: str
+    consent_ref: str
+    dataset: str
+    subject: str
+    fields: tuple[str, ...]
+    status_code: int
+    kind: str = "query"  # or "match"
+
+
+@dataclass(frozen=True)
+class _Query:
+    subject: str
+    fields: tuple[str, ...]
+    match: dict[str, str]
+
+
+class _Refusal(Exception):
+    """An answer other than 200, raised while reading the query."""
+
+    def __init__(self, status_code: int, **content: Any) -> None:
+        super().__init__(content.get("error", ""))
+        self.status_code = status_code
+        self.content = content
+
+
+def create_registry_app(
+    *, agency: str, title: str, datasets: Sequence[RegistryDataset], api_key: str
+) -> FastAPI:
+    """The registry app of `agency`, answering callers that present `api_key`.
+
+    Raises ValueError for an empty key or two datasets of one name.
+    """
+    if not api_key:
+        raise ValueError("the registry needs an API key")
+    by_name: dict[str, RegistryDataset] = {}
+    for item in datasets:
+        if item.contract.agency != agency or item.contract.name in by_name:
+            raise ValueError(f"dataset {item.contract.qualified_name} does not fit {agency}")
+        by_name[item.contract.name] = item
+
+    app = FastAPI(
+        title=title,
+        description="Synthetic reference registry for the citizen service portal.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    received: list[ReceivedQuery] = []
+    app.state.received = received
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, object]:
+        return {
+            "status": "ok",
+            "agency": agency,
+            "datasets": {name: item.size for name, item in by_name.items()},
+        }
+
+    async def answer(dataset: str, request: Request, kind: str) -> JSONResponse:
+        headers = request.headers
+        request_id = headers.get("X-Request-Id", "").strip()
+        echo = {"X-Request-Id": request_id} if request_id else {}
+        if not _is_authorised(headers.get("Authorization", ""), api_key):
+            return JSONResponse(
+                {"error": "unauthorized"},
+                status_code=401,
+                headers={**echo, "WWW-Authenticate": "Bearer"},
+            )
+        for name in REQUIRED_HEADERS:
+            if not headers.get(name, "").strip():
+                return JSONResponse(
+                    {"error": "missing_header", "header": name}, status_code=400, headers=echo
+                )
+
+        asked = _Query(subject="", fields=(), match={})
+        try:
+            item = by_name.get(dataset)
+            if item is None:
+                raise _Refusal(404, error="unknown_dataset")
+            contract = item.contract
+            asked = _read_query(await request.body(), kind)
+            if not is_valid_subject(contract.subject_kind, asked.subject):
+                raise _Refusal(400, error="invalid_subject")
+            names = asked.fields if kind == "query" else tuple(asked.match)
+            unknown = [f for f in names if f not in contract.field_names]
+            if unknown or not names:
+                raise _Refusal(400, error="unknown_fields", fields=unknown)
+            record = item.lookup(asked.subject)
+            status_code = 200
+            content: dict[str, Any] = {"dataset": contract.name, "subject": asked.subject}
+            if kind == "match":
+                # No record and a record that differs answer alike: a match check must not
+                # tell the caller whether a record exists.
+                content["match"] = record is not None and all(
+                    str(record.get(k)) == v for k, v in asked.match.items()
+                )
+            elif record is None:
+                raise _Refusal(404, error="not_found")
+            else:
+                content["fields"] = {name: record[name] for name in asked.fields}
+            content["source"] = agency
+            content["as_of"] = datetime.now(UTC).isoformat(timespec="seconds")
+        except _Refusal as refusal:
+            status_code, content = refusal.status_code, refusal.content
+
+        received.append(
+            ReceivedQuery(
+                request_id=request_id,
+                caller=headers.get("X-Caller", ""),
+                purpose=headers.get("X-Purpose", ""),
+                petition_id=headers.get("X-Petition-Id", ""),
+                consent_ref=headers.get("X-Consent-Ref", ""),
+                dataset=dataset,
+                subject=asked.subject,
+                fields=asked.fields or tuple(asked.match),
+                status_code=status_code,
+                kind=kind,
+            )
+        )
+        return JSONResponse(content, status_code=status_code, headers=echo)
+
+    @app.post("/v1/datasets/{dataset}/query")
+    async def query(dataset: str, request: Request) -> JSONResponse:
+        return await answer(dataset, request, "query")
+
+    @app.post("/v1/datasets/{dataset}/match")
+    async def match(dataset: str, request: Request) -> JSONResponse:
+        return await answer(dataset, request, "match")
+
+    return app
+
+
+def _is_authorised(authorization: str, api_key: str) -> bool:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110, section 11.1)
+        return False
+    # Bytes, because compare_digest refuses non-ASCII str; constant time against key guessing.
+    return hmac.compare_digest(token.strip().encode(), api_key.encode())
+
+
+def _read_query(body: bytes, kind: str) -> _Query:
+    """The subject and fields (or match values) of a body; a wrong shape is malformed (422)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise _Refusal(422, error="malformed_body", detail="body is not JSON") from None
+    if not isinstance(data, dict):
+        raise _Refusal(422, error="malformed_body", detail="body is not a JSON object")
+    subject = data.get("subject")
+    if not isinstance(subject, str):
+        raise _Refusal(422, error="malformed_body", detail="subject must be a string")
+    if kind == "match":
+        match = data.get("match")
+        if not isinstance(match, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in match.items()
+        ):
+            raise _Refusal(422, error="malformed_body", detail="match must map names to strings")
+        return _Query(subject=subject, fields=(), match=match)
+    fields = data.get("fields")
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise _Refusal(422, error="malformed_body", detail="fields must be a list of strings")
+    return _Query(subject=subject, fields=tuple(dict.fromkeys(fields)), match={})
