@@ -6,6 +6,7 @@ PortalError
 │   └── SecondFactorRequiredError       signed in, but no second factor yet
 ├── BadRequestError (400)
 │   └── InvalidTotpCodeError            wrong, expired or already used code
+│       └── TotpSecretUnreadableError   the stored secret does not open (wrong key, tampered)
 ├── ForbiddenError (403)
 │   ├── NotAnOfficerError               the signed-in person is not an active officer
 │   ├── RoleRequiredError               the officer lacks the role
@@ -43,6 +44,18 @@ class InvalidTotpCodeError(BadRequestError):
     code = "invalid_totp_code"
     default_th = "รหัสยืนยันไม่ถูกต้อง หมดอายุ หรือถูกใช้ไปแล้ว กรุณารอรหัสใหม่แล้วลองอีกครั้ง"
     default_en = "The code is wrong, expired or already used; wait for a new code and try again"
+
+
+class TotpSecretUnreadableError(InvalidTotpCodeError):
+    """Fails closed: the officer cannot pass TOTP until an administrator resets the factor.
+
+    A subclass of `InvalidTotpCodeError` so every caller that refuses a wrong code refuses this
+    too; it never counts as a wrong code against the session.
+    """
+
+    code = "totp_secret_unreadable"
+    default_th = "ไม่สามารถตรวจสอบรหัสยืนยันได้ กรุณาติดต่อผู้ดูแลระบบเพื่อตั้งค่าการยืนยันตัวตนปัจจัยที่สองใหม่"
+    default_en = "Your second factor cannot be checked; ask an administrator to set it up again"
 
 
 class NotAnOfficerError(ForbiddenError):

@@ -31,8 +31,11 @@ class Officer(SQLModel, table=True):
     # Names as the provider last gave them, for page headers only.
     name_th: str = ""
     name_en: str = ""
-    # Base32 TOTP secret. Stored in clear for now; must be encrypted at rest (see ADR 0004).
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # The TOTP secret sealed at rest (ADR 0004, `identity.officers.secrets`): "v1:" +
+    # urlsafe-base64(nonce || AES-256-GCM ciphertext), key derived from the portal's secret key,
+    # the officer's id as associated data; 83 characters for a 160-bit secret. A value without
+    # "v1:" is a clear base32 secret from an older database, sealed at its next successful use.
+    totp_secret: str | None = Field(default=None, max_length=255)
     totp_confirmed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     # The last accepted TOTP time step: a code (or an older one) is never accepted twice.
     totp_last_timestep: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 from collections.abc import Iterable
@@ -16,11 +17,21 @@ from identity.officers.errors import (
     InvalidTotpCodeError,
     NotAnOfficerError,
     OfficerAlreadyRegisteredError,
+    TotpSecretUnreadableError,
 )
 from identity.officers.models import Officer, OfficerRole, OfficerSession
+from identity.officers.secrets import (
+    SealedSecretError,
+    is_sealed,
+    open_totp_secret,
+    seal_totp_secret,
+)
 from identity.tokens import hash_token
 from portal.db import utcnow
 from portal.errors import BadRequestError
+from portal.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 TOTP_ISSUER = "Citizen Service Portal"
 SESSION_LIFETIME = timedelta(hours=8)  # absolute: one working day, then sign in again
@@ -151,38 +162,83 @@ def revoke_officer_session(db: Session, token: str | None) -> OfficerSession | N
 
 
 # -- second factor (TOTP, RFC 6238) ------------------------------------------------------------
+#
+# `Officer.totp_secret` holds the secret sealed with AES-256-GCM (`identity.officers.secrets`)
+# under a key derived from the portal's secret key. Every function below takes that key as
+# `key_material`; without it they use the configured one (`Settings.resolved_secret_key`).
 
 
-def begin_totp_enrolment(db: Session, officer: Officer) -> str:
+def _default_key_material() -> str:
+    return get_settings().resolved_secret_key()
+
+
+def _key(key_material: str | None) -> str:
+    return key_material if key_material is not None else _default_key_material()
+
+
+def _open_secret(officer: Officer, key_material: str) -> str | None:
+    """The officer's clear base32 secret, or None if none is stored.
+
+    Raises:
+        TotpSecretUnreadableError: the stored value does not open (wrong key, tampered, another
+            officer's row); logged, and the officer cannot pass TOTP (fail closed).
+    """
+    if officer.totp_secret is None:
+        return None
+    if officer.id is None:
+        raise TotpSecretUnreadableError()
+    try:
+        return open_totp_secret(
+            officer.totp_secret, officer_id=officer.id, key_material=key_material
+        )
+    except SealedSecretError as error:
+        logger.warning(
+            "officer %s: stored TOTP secret cannot be opened (%s); second factor refused",
+            officer.id,
+            error,
+        )
+        raise TotpSecretUnreadableError() from error
+
+
+def _store_secret(officer: Officer, secret: str, key_material: str) -> None:
+    assert officer.id is not None  # registered officers are flushed, so they have an id
+    officer.totp_secret = seal_totp_secret(secret, officer_id=officer.id, key_material=key_material)
+
+
+def begin_totp_enrolment(db: Session, officer: Officer, *, key_material: str | None = None) -> str:
     """A new secret for an officer without a confirmed one; returns the otpauth:// URI.
 
     Calling it again before confirmation keeps the same secret, so reloading the page does
-    not invalidate a code the officer has already scanned.
+    not invalidate a code the officer has already scanned. The secret is stored sealed.
     """
     if officer.totp_confirmed_at is not None:
         raise BadRequestError("A second factor is already set up", "ตั้งค่าการยืนยันตัวตนปัจจัยที่สองไว้แล้ว")
-    if officer.totp_secret is None:
-        officer.totp_secret = pyotp.random_base32(length=32)  # 160 bits (RFC 4226 §4)
+    key_material = _key(key_material)
+    secret = _open_secret(officer, key_material)
+    if secret is None:
+        if officer.id is None:
+            db.add(officer)
+            db.flush()  # the row id is the sealed secret's associated data
+        secret = pyotp.random_base32(length=32)  # 160 bits (RFC 4226 §4)
+        _store_secret(officer, secret, key_material)
         db.add(officer)
         db.flush()
-    return provisioning_uri(officer)
+    return provisioning_uri(officer, secret)
 
 
-def provisioning_uri(officer: Officer) -> str:
-    assert officer.totp_secret is not None
+def provisioning_uri(officer: Officer, secret: str) -> str:
+    """The otpauth:// URI for an authenticator app, from the officer's clear `secret`."""
     # The label shows only the masked citizen ID: authenticator apps sync labels to clouds.
     label = f"{officer.agency} {mask_citizen_id(officer.national_id)}"
-    return pyotp.TOTP(officer.totp_secret).provisioning_uri(name=label, issuer_name=TOTP_ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=TOTP_ISSUER)
 
 
-def _accepted_timestep(officer: Officer, code: str, now: datetime) -> int | None:
+def _accepted_timestep(officer: Officer, secret: str, code: str, now: datetime) -> int | None:
     """The time step `code` belongs to (±1 step of clock drift), if it is right and unused."""
-    if officer.totp_secret is None:
-        return None
     code = code.strip().replace(" ", "")
     if not (len(code) == 6 and code.isdigit()):
         return None
-    totp = pyotp.TOTP(officer.totp_secret)
+    totp = pyotp.TOTP(secret)
     if not totp.verify(code, for_time=now, valid_window=1):
         return None
     # verify() says "somewhere in the window"; find which step, to refuse replays (RFC 6238 §5.2).
@@ -195,9 +251,20 @@ def _accepted_timestep(officer: Officer, code: str, now: datetime) -> int | None
     return None
 
 
-def _accept(db: Session, officer: Officer, session: OfficerSession | None, step: int) -> None:
+def _accept(
+    db: Session,
+    officer: Officer,
+    session: OfficerSession | None,
+    step: int,
+    *,
+    secret: str,
+    key_material: str,
+) -> None:
     now = utcnow()
     officer.totp_last_timestep = step
+    if officer.totp_secret is not None and not is_sealed(officer.totp_secret):
+        # A clear-text secret from an older database: sealed now that it has proven right.
+        _store_secret(officer, secret, key_material)
     db.add(officer)
     if session is not None:
         session.second_factor_at = now
@@ -217,35 +284,55 @@ def _refuse(db: Session, session: OfficerSession | None) -> None:
 
 
 def confirm_totp(
-    db: Session, officer: Officer, code: str, *, session: OfficerSession | None = None
+    db: Session,
+    officer: Officer,
+    code: str,
+    *,
+    session: OfficerSession | None = None,
+    key_material: str | None = None,
 ) -> None:
     """Finishes enrolment with a first code from the app; the session (if given) is then
     two-factor too."""
     if officer.totp_secret is None or officer.totp_confirmed_at is not None:
         raise InvalidTotpCodeError()
-    step = _accepted_timestep(officer, code, utcnow())
+    key_material = _key(key_material)
+    secret = _open_secret(officer, key_material)
+    assert secret is not None
+    step = _accepted_timestep(officer, secret, code, utcnow())
     if step is None:
         _refuse(db, session)
         return
     officer.totp_confirmed_at = utcnow()
-    _accept(db, officer, session, step)
+    _accept(db, officer, session, step, secret=secret, key_material=key_material)
 
 
-def verify_second_factor(db: Session, session: OfficerSession, officer: Officer, code: str) -> None:
+def verify_second_factor(
+    db: Session,
+    session: OfficerSession,
+    officer: Officer,
+    code: str,
+    *,
+    key_material: str | None = None,
+) -> None:
     """Marks the session two-factor if `code` is right and not used before.
 
     Each wrong code counts against the session; after five it is revoked. The caller commits
-    either way, so the count and the revocation stick.
+    either way, so the count and the revocation stick. A stored secret that does not open
+    refuses every code (`TotpSecretUnreadableError`) without counting against the session.
     """
     if officer.totp_confirmed_at is None or session.officer_id != officer.id:
         raise InvalidTotpCodeError()
     if session.revoked_at is not None:
         raise InvalidTotpCodeError()
-    step = _accepted_timestep(officer, code, utcnow())
+    key_material = _key(key_material)
+    secret = _open_secret(officer, key_material)
+    if secret is None:
+        raise InvalidTotpCodeError()
+    step = _accepted_timestep(officer, secret, code, utcnow())
     if step is None:
         _refuse(db, session)
         return
-    _accept(db, officer, session, step)
+    _accept(db, officer, session, step, secret=secret, key_material=key_material)
 
 
 def rotate_officer_session(db: Session, session: OfficerSession) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -50,7 +51,13 @@ from .server import (
     format_user_code,
     normalise_user_code,
 )
-from .store import SESSION_LIFETIME_SECONDS, Clock, ProviderStore
+from .store import (
+    SESSION_LIFETIME_SECONDS,
+    Clock,
+    DeviceAuthorization,
+    ProviderStore,
+    UserCodeAttemptsExceededError,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "provider"
 CSRF_COOKIE = "dev_idp_csrf"
@@ -104,6 +111,11 @@ DEVICE_MESSAGES: dict[str, tuple[str, str]] = {
         "Cancelled. The kiosk will not receive your information.",
     ),
 }
+# RFC 8628 §5.1; {minutes} is filled in from Retry-After.
+TOO_MANY_CODES_MESSAGE = (
+    "กรอกรหัสผิดหลายครั้งเกินไป กรุณารอประมาณ {minutes} นาทีแล้วลองอีกครั้ง",
+    "Too many wrong codes. Please wait about {minutes} minute(s), then try again.",
+)
 CREDENTIAL_ERRORS: dict[str, tuple[str, str]] = {
     "bad_credentials": (
         "เลขประจำตัวประชาชนหรือรหัสผ่านไม่ถูกต้อง",
@@ -489,7 +501,11 @@ class ProviderViews:
         params = request.query_params
         user_code = normalise_user_code(params.get("user_code", ""))
         if params.get("login_hint") or params.get("switch"):
-            device = self.server.store.get_pending_device(user_code)
+            # Shows sign-in only for a live code, so it is a guess like a typed code.
+            try:
+                device = self.typed_device(request, user_code)
+            except UserCodeAttemptsExceededError as error:
+                return self.render_too_many_codes(request, error.retry_after)
             if device is not None:
                 return self.render_device_sign_in(
                     request,
@@ -507,7 +523,11 @@ class ProviderViews:
             return self.render_error(request, "form_expired", status=403)
         typed = fields.get("user_code", "")
         user_code = normalise_user_code(typed)
-        if self.server.store.get_pending_device(user_code) is None:
+        try:
+            device = self.typed_device(request, user_code)
+        except UserCodeAttemptsExceededError as error:
+            return self.render_too_many_codes(request, error.retry_after, entered=typed)
+        if device is None:
             return self.render_device_code(request, typed, problem="unknown_code", status=400)
         return self.render_device_sign_in(request, user_code, switch=False)
 
@@ -517,7 +537,11 @@ class ProviderViews:
         if not self.csrf_valid(request, fields.get("csrf_token", "")):
             return self.render_error(request, "form_expired", status=403)
         user_code = normalise_user_code(fields.get("user_code", ""))
-        if self.server.store.get_pending_device(user_code) is None:
+        try:
+            device = self.typed_device(request, user_code)
+        except UserCodeAttemptsExceededError as error:
+            return self.render_too_many_codes(request, error.retry_after)
+        if device is None:
             return self.render_device_code(request, "", problem="unknown_code", status=400)
         switch = bool(fields.get("switch"))
         if fields.get("action") != "allow":
@@ -562,6 +586,35 @@ class ProviderViews:
                 pid=user.account.pid, auth_time=user.auth_time
             )
             self.set_cookie(response, SESSION_COOKIE, session_id, SESSION_LIFETIME_SECONDS)
+        return response
+
+    def user_code_client_key(self, request: Request) -> str:
+        """Whose wrong user codes these are (RFC 8628 §5.1): the browser's live sign-in session,
+        else its address. Only a live session counts, so made-up cookies do not buy new tries."""
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id and self.server.store.get_session(session_id) is not None:
+            return "session:" + hashlib.sha256(session_id.encode()).hexdigest()
+        return "ip:" + (request.client.host if request.client else "unknown")
+
+    def typed_device(self, request: Request, user_code: str) -> DeviceAuthorization | None:
+        """The pending authorization for a code from the browser, counting wrong ones.
+
+        Raises:
+            UserCodeAttemptsExceededError: this client entered too many wrong codes lately.
+        """
+        return self.server.store.check_user_code(self.user_code_client_key(request), user_code)
+
+    def render_too_many_codes(
+        self, request: Request, retry_after: int, *, entered: str = ""
+    ) -> Response:
+        minutes = max(1, math.ceil(retry_after / 60))
+        context = {
+            "action": self.url("/device"),
+            "entered": entered,
+            "problem": tuple(m.format(minutes=minutes) for m in TOO_MANY_CODES_MESSAGE),
+        }
+        response = self.render_page(request, "device_code.html", context, status=429)
+        response.headers["Retry-After"] = str(retry_after)
         return response
 
     def browser_user(self, request: Request) -> SignedInUser | None:

@@ -78,6 +78,13 @@ from .store import (
 SESSION_COOKIE = "dev_idp_session"
 DEVICE_CODE_LIFETIME_SECONDS = 600
 DEVICE_POLL_INTERVAL_SECONDS = 5
+# RFC 8628 §6.1: 8 characters from the 20 consonants (no vowels, so no words; no 0/O or 1/I to
+# confuse), shown XXXX-XXXX. 20^8 ≈ 2.56e10 codes, about 34.5 bits. With the /device page
+# refusing a client after 5 wrong codes in 10 minutes (RFC 8628 §5.1, `ProviderStore.
+# check_user_code`) and codes living 10 minutes, one client's chance of hitting any of N
+# pending codes is at most 5·N / 2.56e10 per code lifetime.
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+USER_CODE_LENGTH = 8
 
 Pairs = Sequence[tuple[str, str]]
 
@@ -394,6 +401,11 @@ class ProviderDeviceAuthorization(DeviceAuthorizationEndpoint):
             "interval": self.INTERVAL,
         }
         return 200, data, [*default_json_headers, ("Cache-Control", "no-store")]
+
+    def generate_user_code(self) -> str:
+        """A fresh user_code (see USER_CODE_ALPHABET for its entropy), from the OS CSPRNG."""
+        code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+        return format_user_code(code)
 
     def get_verification_uri(self) -> str:
         return self.server.issuer + "/device"

@@ -1,5 +1,5 @@
 """In-memory state of the development provider: authorization codes, refresh-token families,
-device authorizations, revoked tokens, sessions and pending step-ups.
+device authorizations, revoked tokens, sessions, pending step-ups and wrong user-code entries.
 
 Everything lives in one process's memory behind one lock. That is enough for a development
 provider (restart it and everyone signs in again) and is why it must never serve production:
@@ -8,6 +8,7 @@ nothing is shared between workers and nothing survives a restart.
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections.abc import Callable
@@ -21,6 +22,9 @@ Clock = Callable[[], float]
 SESSION_LIFETIME_SECONDS = 8 * 3600
 STEP_UP_LIFETIME_SECONDS = 600
 DEVICE_SLOW_DOWN_SECONDS = 5  # RFC 8628 §3.5: each slow_down adds 5 s to the interval
+# RFC 8628 §5.1: user codes are short, so guessing them on /device is limited per client.
+USER_CODE_MAX_FAILURES = 5
+USER_CODE_FAILURE_WINDOW_SECONDS = 600
 
 
 class CodeRejectedError(Exception):
@@ -43,6 +47,14 @@ class RefreshTokenRejectedError(Exception):
 DevicePollOutcome = Literal[
     "invalid_grant", "expired_token", "access_denied", "slow_down", "authorization_pending"
 ]
+
+
+class UserCodeAttemptsExceededError(Exception):
+    """Too many wrong user codes from one client; `retry_after` is whole seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many wrong user codes; retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class DevicePollError(Exception):
@@ -204,6 +216,8 @@ class ProviderStore:
         self._devices: dict[str, DeviceAuthorization] = {}  # device_code -> authorization
         self._user_codes: dict[str, str] = {}  # normalised user_code -> device_code
         self._step_ups: dict[str, PendingStepUp] = {}
+        # client key -> times of its wrong user codes within the window, oldest first
+        self._user_code_failures: dict[str, list[float]] = {}
 
     def now(self) -> float:
         return self._clock()
@@ -347,6 +361,45 @@ class ProviderStore:
                 return None
             return device
 
+    def check_user_code(self, client_key: str, user_code: str) -> DeviceAuthorization | None:
+        """`get_pending_device` for a code a person typed, limited per client (RFC 8628 §5.1).
+
+        A client (`client_key`: the browser's session, or its address) may enter at most
+        USER_CODE_MAX_FAILURES wrong codes within USER_CODE_FAILURE_WINDOW_SECONDS; after that
+        every entry is refused, a right code too, until the oldest failure leaves the window.
+        A right code does not count. Only well-formed codes (8 characters) count as guesses: a
+        shorter or longer one can match nothing and tells the client nothing.
+
+        Raises:
+            UserCodeAttemptsExceededError: the client is over the limit; nothing is looked up.
+        """
+        with self._lock:
+            self._purge()
+            now = self._clock()
+            failures = self._recent_failures(client_key, now)
+            if len(failures) >= USER_CODE_MAX_FAILURES:
+                wait = failures[0] + USER_CODE_FAILURE_WINDOW_SECONDS - now
+                raise UserCodeAttemptsExceededError(max(1, math.ceil(wait)))
+            device_code = self._user_codes.get(user_code)
+            device = self._devices.get(device_code) if device_code else None
+            if device is not None and device.status == "pending" and now < device.expires_at:
+                return device
+            if len(user_code) == 8:
+                self._user_code_failures.setdefault(client_key, []).append(now)
+            return None
+
+    def _recent_failures(self, client_key: str, now: float) -> list[float]:
+        """The client's failures still inside the window (older ones dropped); lock held."""
+        failures = self._user_code_failures.get(client_key)
+        if not failures:
+            return []
+        recent = [t for t in failures if now - t < USER_CODE_FAILURE_WINDOW_SECONDS]
+        if recent:
+            self._user_code_failures[client_key] = recent
+        else:
+            del self._user_code_failures[client_key]
+        return recent
+
     def decide_device(
         self,
         user_code: str,
@@ -474,3 +527,5 @@ class ProviderStore:
             del self._user_codes[self._devices.pop(dc).user_code]
         for sid in [s for s, step in self._step_ups.items() if step.expires_at < now]:
             del self._step_ups[sid]
+        for client_key in list(self._user_code_failures):
+            self._recent_failures(client_key, now)

@@ -204,7 +204,11 @@ def callback(
 def _second_factor_page(
     request: Request, db: Db, officer: Officer, status_code: int = 200, error: Any = None
 ) -> HTMLResponse:
-    uri = None if officer.totp_confirmed_at else begin_totp_enrolment(db, officer)
+    uri = (
+        None
+        if officer.totp_confirmed_at
+        else begin_totp_enrolment(db, officer, key_material=request.app.state.secret_key)
+    )
     return _page(
         request,
         "backoffice/second_factor.html",
@@ -236,9 +240,13 @@ def second_factor_submit(
     if session.second_factor_at is None:
         try:
             if officer.totp_confirmed_at is None:
-                confirm_totp(db, officer, code, session=session)
+                confirm_totp(
+                    db, officer, code, session=session, key_material=request.app.state.secret_key
+                )
             else:
-                verify_second_factor(db, session, officer, code)
+                verify_second_factor(
+                    db, session, officer, code, key_material=request.app.state.secret_key
+                )
         except InvalidTotpCodeError as exc:
             db.commit()  # the failure count (and a revocation after too many) must stick
             if session.revoked_at is not None:

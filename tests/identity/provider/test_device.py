@@ -324,3 +324,156 @@ async def test_device_forms_need_the_csrf_token(browser: httpx.AsyncClient) -> N
     response = await browser.post("/device", data={"user_code": str(body["user_code"])})
 
     assert response.status_code == 403
+
+
+# --- RFC 8628 §5.1: guessing user codes on /device is limited per client ---------------------
+
+WRONG_CODES = ["BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "FFFF-FFFF", "GGGG-GGGG", "HHHH-HHHH"]
+
+
+async def enter_wrong_codes(browser: httpx.AsyncClient, count: int) -> None:
+    for wrong in WRONG_CODES[:count]:
+        page = await enter_code(browser, wrong)
+        assert page.status_code == 400, page.text
+
+
+def assert_too_many(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert 0 < int(response.headers["retry-after"]) <= 600
+    assert "Too many wrong codes" in response.text and "กรอกรหัสผิดหลายครั้งเกินไป" in response.text
+    assert "minute(s)" in response.text and "นาที" in response.text
+    assert 'name="password"' not in response.text
+
+
+def other_browser(provider_app: object, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=provider_app, client=(address, 4321))  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url=ISSUER)
+
+
+def test_user_codes_follow_rfc_8628_section_6_1() -> None:
+    from identity.provider.server import USER_CODE_ALPHABET, USER_CODE_LENGTH
+
+    assert USER_CODE_ALPHABET == "BCDFGHJKLMNPQRSTVWXZ" and USER_CODE_LENGTH == 8
+    assert len(USER_CODE_ALPHABET) ** USER_CODE_LENGTH > 2.5e10  # about 34.5 bits
+
+
+async def test_user_codes_use_the_whole_alphabet(browser: httpx.AsyncClient) -> None:
+    seen = set()
+    for _ in range(40):
+        seen |= set(str((await start(browser))["user_code"]).replace("-", ""))
+    assert seen <= set("BCDFGHJKLMNPQRSTVWXZ") and len(seen) >= 15
+
+
+async def test_five_wrong_codes_then_even_the_right_one_is_refused(
+    browser: httpx.AsyncClient,
+) -> None:
+    body = await start(browser)
+    await enter_wrong_codes(browser, 5)
+
+    sixth = await enter_code(browser, str(body["user_code"]))
+
+    assert_too_many(sixth)
+    # The other pages that tell a live code from a dead one are closed too.
+    hinted = await browser.get(
+        "/device", params={"user_code": str(body["user_code"]), "login_hint": SOMCHAI.pid}
+    )
+    assert_too_many(hinted)
+    assert (await poll(browser, body["device_code"])).json()["error"] == "authorization_pending"
+
+
+async def test_the_approve_step_counts_and_is_refused_too(browser: httpx.AsyncClient) -> None:
+    body = await start(browser)
+    page = await enter_code(browser, str(body["user_code"]))
+    fields = form_fields(page.text)
+    await enter_wrong_codes(browser, 4)
+    guess = await browser.post("/device/approve", data=fields | {"user_code": "JJJJ-JJJJ"})
+    assert guess.status_code == 400  # the fifth wrong code
+
+    approve = await browser.post(
+        "/device/approve",
+        data=fields | {"action": "allow", "pid": SOMCHAI.pid, "password": "demo"},
+    )
+
+    assert_too_many(approve)
+    assert (await poll(browser, body["device_code"])).json()["error"] == "authorization_pending"
+
+
+async def test_a_right_code_before_the_limit_works_and_does_not_count(
+    browser: httpx.AsyncClient,
+) -> None:
+    body = await start(browser)
+    await enter_wrong_codes(browser, 4)
+
+    for _ in range(3):  # right codes never add to the count
+        page = await enter_code(browser, str(body["user_code"]))
+        assert page.status_code == 200 and 'name="password"' in page.text
+    approved = await decide(browser, str(body["user_code"]))
+
+    assert approved.status_code == 200
+    assert "access_token" in (await poll(browser, body["device_code"])).json()
+
+
+async def test_right_codes_do_not_add_to_the_count(browser: httpx.AsyncClient) -> None:
+    body = await start(browser)
+    await enter_wrong_codes(browser, 4)
+    for _ in range(3):
+        assert (await enter_code(browser, str(body["user_code"]))).status_code == 200
+
+    # The fifth wrong code is still answered (400), the sixth entry is not.
+    assert (await enter_code(browser, "JJJJ-JJJJ")).status_code == 400
+    assert_too_many(await enter_code(browser, "KKKK-KKKK"))
+
+
+async def test_codes_that_cannot_match_are_not_counted(browser: httpx.AsyncClient) -> None:
+    body = await start(browser)
+    for typo in ["", "BCD", "BCDF-GHJK-L"] * 3:
+        assert (await enter_code(browser, typo)).status_code == 400
+
+    assert (await enter_code(browser, str(body["user_code"]))).status_code == 200
+
+
+async def test_another_client_is_unaffected(
+    browser: httpx.AsyncClient, provider_app: object
+) -> None:
+    body = await start(browser)
+    await enter_wrong_codes(browser, 5)
+    assert_too_many(await enter_code(browser, str(body["user_code"])))
+
+    async with other_browser(provider_app, "192.0.2.7") as phone:
+        page = await enter_code(phone, str(body["user_code"]))
+        assert page.status_code == 200 and 'name="password"' in page.text
+
+
+async def test_a_signed_in_browser_is_counted_by_its_session(
+    browser: httpx.AsyncClient, provider_app: object
+) -> None:
+    """Same address, but one browser has a provider session: each has its own count."""
+    _, challenge = pkce_pair()
+    await obtain_code(browser, authorize_params(challenge), pid=MALEE.pid, password="malee-pass")
+    body = await start(browser)
+    await enter_wrong_codes(browser, 5)
+    assert_too_many(await enter_code(browser, str(body["user_code"])))
+
+    async with other_browser(provider_app, "127.0.0.1") as anonymous:
+        assert (await enter_code(anonymous, str(body["user_code"]))).status_code == 200
+        # A made-up session cookie is not a session: it does not buy a fresh count.
+        await enter_wrong_codes(anonymous, 5)
+        anonymous.cookies.set("dev_idp_session", "made-up")
+        assert_too_many(await enter_code(anonymous, str(body["user_code"])))
+
+
+async def test_the_limit_resets_after_the_window(
+    browser: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await enter_wrong_codes(browser, 5)
+    clock.advance(300)
+    blocked = await enter_code(browser, "KKKK-KKKK")
+    assert_too_many(blocked)
+    assert 290 <= int(blocked.headers["retry-after"]) <= 300
+    assert "5 minute(s)" in blocked.text and "5 นาที" in blocked.text
+
+    clock.advance(300)
+    body = await start(browser)
+    page = await enter_code(browser, str(body["user_code"]))
+
+    assert page.status_code == 200 and 'name="password"' in page.text

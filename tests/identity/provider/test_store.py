@@ -77,3 +77,24 @@ def test_old_codes_and_sessions_are_forgotten() -> None:
     with pytest.raises(CodeRejectedError, match="Invalid code"):
         store.redeem_code("old", client_id=CLIENT_ID)
     assert store.get_session(session_id) is None
+
+
+def test_wrong_user_codes_are_limited_per_client_and_pruned() -> None:
+    from identity.provider.store import (
+        USER_CODE_FAILURE_WINDOW_SECONDS,
+        UserCodeAttemptsExceededError,
+    )
+
+    clock = FakeClock()
+    store = ProviderStore(clock=clock, retain_seconds=900)
+    for i in range(5):
+        assert store.check_user_code("ip:a", "BBBBBBB" + "CDFGH"[i]) is None
+        clock.advance(10)
+    with pytest.raises(UserCodeAttemptsExceededError) as raised:
+        store.check_user_code("ip:a", "BBBBBBBB")
+    assert raised.value.retry_after == USER_CODE_FAILURE_WINDOW_SECONDS - 50
+    assert store.check_user_code("ip:b", "BBBBBBBB") is None  # another client
+
+    clock.advance(USER_CODE_FAILURE_WINDOW_SECONDS)
+    store.check_user_code("ip:c", "")  # any entry prunes what has left the window
+    assert store._user_code_failures == {}
