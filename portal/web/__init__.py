@@ -9,6 +9,7 @@ def routers() -> list[APIRouter]:
     from portal.web import (
         access_log,
         account,
+        apply,
         auth,
         backoffice,
         catalogue,
@@ -25,7 +26,7 @@ def routers() -> list[APIRouter]:
         home.router,
         auth.router,
         catalogue.public,
-        catalogue.citizen,
+        apply.router,
         petitions.router,
         documents.router,
         access_log.router,
