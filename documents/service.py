@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from documents.dates import buddhist_year
@@ -27,7 +25,7 @@ from documents.numbers import new_document_number
 from documents.pki import get_agency_signer
 from documents.render import render_certificate_pdf
 from documents.sign import sign_pdf
-from portal.db import utcnow
+from portal.db import remove_on_rollback, utcnow
 
 STORAGE_DIR_NAME = "documents"
 SIGNATURE_LOCATION = "Thailand"
@@ -92,7 +90,8 @@ def issue_document(
     storage_key = f"{buddhist_year(issued_at)}/{number}.pdf"
     path = documents_dir(data_dir) / storage_key
     _write_atomically(path, signed)
-    db.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
+    # The PDF holds a name, an address and a citizen ID: it must not outlive a rollback.
+    remove_on_rollback(db, path)
     document = Document(
         number=number,
         citizen_id=citizen_id,
@@ -112,22 +111,6 @@ def issue_document(
     db.add(document)
     db.flush()  # a concurrent issue for the same petition fails here; the rollback removes the file
     return document
-
-
-# A signed PDF is written before its row is committed. If the transaction then rolls back,
-# the file must go too: it holds a name, an address and a citizen ID that no record vouches for.
-_UNCOMMITTED_FILES = "documents.uncommitted_files"
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _keep_committed_files(session: OrmSession) -> None:
-    session.info.pop(_UNCOMMITTED_FILES, None)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _remove_uncommitted_files(session: OrmSession) -> None:
-    for path in session.info.pop(_UNCOMMITTED_FILES, []):
-        path.unlink(missing_ok=True)
 
 
 def _unused_number(db: Session, agency_code: str, issued_at: datetime) -> str:

@@ -21,6 +21,13 @@ def is_valid_citizen_id(value: str) -> bool:
     return check_digit(value[:12]) == int(value[12])
 
 
+def is_valid_juristic_id(value: str) -> bool:
+    """True for a 13-digit juristic-person ID (the same mod-11 check; they begin with 0)."""
+    if len(value) != 13 or not value.isascii() or not value.isdigit() or value[0] != "0":
+        return False
+    return check_digit(value[:12]) == int(value[12])
+
+
 def generate_citizen_id(rng: random.Random, *, first_digit: int = 1) -> str:
     """A valid citizen ID; `first_digit` is the person-type digit (1 = Thai, born after 1984)."""
     body = str(first_digit) + "".join(str(rng.randint(0, 9)) for _ in range(11))

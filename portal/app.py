@@ -29,6 +29,7 @@ from portal.web.backoffice import OFFICER_COOKIE, install_backoffice_error_handl
 from portal.web.kiosk import SESSION_COOKIE_NAME as KIOSK_COOKIE
 from portal.web.kiosk import install_kiosk_error_handlers
 from services.exchange.client import Exchange
+from services.exchange.signing import PublicKeyFiles, key_id_for, load_or_create_private_key
 from services.petitions.processing import ProcessingContext
 from services.petitions.worker import BackgroundWorker
 
@@ -215,12 +216,19 @@ def create_app(
         client_key=app.state.client_key,
         claim_map=settings.oidc_claim_map,
     )
+    exchange_key = load_or_create_private_key(settings.resolved_exchange_key_path())
     app.state.processing = ProcessingContext(
         exchange=Exchange(
             registry_urls=settings.registry_urls,
             api_key=settings.registry_api_key,
             http=registry_http or httpx.Client(),
+            signing_key=exchange_key,
+            key_id=key_id_for(exchange_key.public_key()),
+            # Read when first needed and reread when the file changes: a demo registry writes
+            # its key after the portal starts, and a key is rotated by replacing its file.
+            registry_keys=PublicKeyFiles(settings.registry_public_key_paths()),
             timeout_seconds=settings.registry_timeout_seconds,
+            timeouts=settings.registry_timeouts,
         ),
         data_dir=settings.data_dir,
         base_url=settings.base_url,

@@ -152,7 +152,13 @@ def services_check() -> None:
         raise typer.Exit(1) from exc
     for s in catalogue.services:
         typer.echo(f"ok  {s.code} v{s.version}  {s.name.en}")
-    typer.echo(f"{len(catalogue.services)} definitions valid")
+    for b in catalogue.bundles:
+        typer.echo(f"ok  {b.code} v{b.version}  {b.name.en}  ({', '.join(b.parts)})")
+    agencies = {s.agency for s in catalogue.services}
+    typer.echo(
+        f"{len(catalogue.services)} services from {len(agencies)} agencies and "
+        f"{len(catalogue.bundles)} bundles valid"
+    )
 
 
 @agencies_app.command("list")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -129,3 +130,24 @@ def database_state(engine: Engine) -> dict[str, str]:
         return {"status": "ok", "dialect": engine.dialect.name, "revision": revision or "none"}
     except Exception as exc:  # the health check reports, it never raises
         return {"status": "error", "dialect": engine.dialect.name, "error": type(exc).__name__}
+
+
+# Files written inside a transaction (a signed certificate, an uploaded copy) are removed if the
+# transaction rolls back: no file may hold personal data that no committed record vouches for.
+_UNCOMMITTED_FILES = "portal.uncommitted_files"
+
+
+def remove_on_rollback(db: Session, path: Path) -> None:
+    """Deletes `path` if the session's transaction rolls back; keeps it once committed."""
+    db.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _keep_committed_files(session: OrmSession) -> None:
+    session.info.pop(_UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _remove_uncommitted_files(session: OrmSession) -> None:
+    for path in session.info.pop(_UNCOMMITTED_FILES, []):
+        path.unlink(missing_ok=True)

@@ -16,8 +16,10 @@ import uvicorn
 from identity.provider.accounts import ProviderAccount, ProviderClient
 from identity.provider.app import create_provider_app
 from portal.settings import Settings
+from services.agencies import AGENCY_MODULES
 from services.dopa.people import Person, PersonStatus, address_line_th, synthetic_population
-from services.dopa.registry import create_registry_app
+from services.exchange.registry import create_registry_app
+from services.exchange.signing import key_id_for, load_or_create_private_key, write_public_key
 
 DEMO_ACCOUNTS = 12  # living adults of the synthetic population who can sign in at the provider
 # Identity assurance levels the demo accounts are enrolled at, in turn, so step-up can be tried.
@@ -115,9 +117,35 @@ def provider_spec(
 
 
 def registry_specs(settings: Settings, people: list[Person]) -> list[ServerSpec]:
-    host, port = _host_port(settings.registry_urls["dopa"])
-    app = create_registry_app(people=people, api_key=settings.registry_api_key)
-    return [ServerSpec("DOPA population registry", app, host, port)]
+    """The simulated registries of every agency module with datasets and a configured URL,
+    signing both ways as real ones would: each trusts the portal's exchange key, and signs its
+    answers with its own key, generated on first run into
+    `<data_dir>/registries/<agency>-ed25519.pem`, whose public half it publishes where the
+    portal reads it (`settings.registry_public_keys`). All hold the same demo population."""
+    portal_key = load_or_create_private_key(settings.resolved_exchange_key_path()).public_key()
+    portal_keys = {key_id_for(portal_key): portal_key}
+    key_paths = settings.registry_public_key_paths()
+    specs = []
+    for module in AGENCY_MODULES:
+        agency = module.AGENCY
+        url = settings.registry_urls.get(agency.code)
+        if not agency.datasets or not url:
+            continue  # an agency with no register (a city's complaints desk) runs no registry
+        key = load_or_create_private_key(
+            settings.data_dir / "registries" / f"{agency.code}-ed25519.pem"
+        )
+        write_public_key(key.public_key(), key_paths[agency.code])
+        app = create_registry_app(
+            agency=agency.code,
+            title=f"{agency.name_en} reference registry",
+            datasets=module.registry_datasets(people),
+            api_key=settings.registry_api_key,
+            portal_public_keys=portal_keys,
+            signing_key=key,
+        )
+        host, port = _host_port(url)
+        specs.append(ServerSpec(f"{agency.code} registry", app, host, port))
+    return specs
 
 
 def uvicorn_server(spec: ServerSpec, *, log_level: str = "warning") -> uvicorn.Server:

@@ -17,7 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEMO_OIDC_CLIENT_SECRET = "demo-portal-client-secret"
 DEMO_REGISTRY_API_KEY = "demo-registry-api-key"
 DEMO_ISSUER = "http://127.0.0.1:8001"
-DEFAULT_REGISTRY_URLS = {"dopa": "http://127.0.0.1:8101"}
+# One simulated registry per agency with a register, each on its own port (8101…).
+DEFAULT_REGISTRY_URLS = {
+    code: f"http://127.0.0.1:{8101 + i}"
+    for i, code in enumerate(("dopa", "rd", "dol", "dlt", "rtp", "sso", "moe", "dbd", "nhso"))
+}
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,14 @@ class Settings(BaseSettings):
     registry_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_REGISTRY_URLS))
     registry_api_key: str = DEMO_REGISTRY_API_KEY
     registry_timeout_seconds: float = 5.0
+    registry_timeouts: dict[str, float] = Field(default_factory=dict)  # agency -> seconds
+    # The portal's Ed25519 key signing exchange requests (RFC 9421); generated on first run.
+    # Default: <data_dir>/exchange/portal-ed25519.pem, its public half beside it (.pub.pem).
+    exchange_key_path: Path | None = None
+    # Agency -> PEM file of the public key its registry signs answers with. Default for each
+    # agency in registry_urls: <data_dir>/exchange/registries/<agency>.pub.pem (the demo
+    # registries write theirs there).
+    registry_public_keys: dict[str, str] = Field(default_factory=dict)
 
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
@@ -59,6 +71,15 @@ class Settings(BaseSettings):
     def _fill_defaults_and_refuse_demo_secrets(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'portal.db'}"
+        if self.exchange_key_path is None:
+            self.exchange_key_path = self.data_dir / "exchange" / "portal-ed25519.pem"
+        self.registry_public_keys = {
+            **{
+                agency: str(default_registry_public_key_path(self.data_dir, agency))
+                for agency in self.registry_urls
+            },
+            **self.registry_public_keys,
+        }
         if self.env == "production":
             problems = []
             if (
@@ -81,6 +102,16 @@ class Settings(BaseSettings):
             )
             if plain:
                 problems.append(f"PORTAL_REGISTRY_URLS must all be https (not: {', '.join(plain)})")
+            # Without its key no answer of a registry can be trusted: refuse now, not at the
+            # first petition.
+            keyless = sorted(
+                a for a in self.registry_urls if not Path(self.registry_public_keys[a]).is_file()
+            )
+            if keyless:
+                problems.append(
+                    "PORTAL_REGISTRY_PUBLIC_KEYS needs a public key file for each registry "
+                    f"(missing: {', '.join(keyless)})"
+                )
             if problems:
                 raise ValueError("refusing to start in production mode: " + "; ".join(problems))
         return self
@@ -93,11 +124,25 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
 
+    def registry_public_key_paths(self) -> dict[str, Path]:
+        """Agency -> the PEM file of its registry's public key."""
+        return {agency: Path(path) for agency, path in self.registry_public_keys.items()}
+
+    def resolved_exchange_key_path(self) -> Path:
+        """The portal's exchange signing key file (filled in by the validator)."""
+        assert self.exchange_key_path is not None
+        return self.exchange_key_path
+
     def resolved_secret_key(self) -> str:
         """The key for CSRF tokens and cookies: configured, or generated once into the data dir."""
         if self.secret_key:
             return self.secret_key
         return load_or_create_secret(self.data_dir / "secret.key")
+
+
+def default_registry_public_key_path(data_dir: Path, agency: str) -> Path:
+    """Where the portal looks for a registry's public key unless configured otherwise."""
+    return data_dir / "exchange" / "registries" / f"{agency}.pub.pem"
 
 
 def load_or_create_secret(path: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from services import dopa
+from services import bma, dbd, dlt, dol, dopa, moe, nhso, rd, rtp, sso
 from services.catalogue.agency import Agency
 
 CertificateContext = Callable[..., dict[str, Any]]
@@ -25,7 +25,18 @@ fields (or `{"match": bool}`), `holder` is the petition's subject as the digital
 (`national_id`, `title_th`, `given_name_th`, `family_name_th` and the `_en` forms), `answers`
 the form answers. The context may replace `holder` with register data."""
 
-AGENCY_MODULES: tuple[ModuleType, ...] = (dopa,)
+AGENCY_MODULES: tuple[ModuleType, ...] = (
+    dopa,
+    rd,
+    dol,
+    dlt,
+    rtp,
+    sso,
+    moe,
+    dbd,
+    bma,
+    nhso,
+)
 AGENCIES: tuple[Agency, ...] = tuple(m.AGENCY for m in AGENCY_MODULES)
 
 CERTIFICATE_CONTEXTS: dict[str, CertificateContext] = {

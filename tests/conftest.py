@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.identity",
     "tests.fixtures.browser",
+    "tests.fixtures.catalogue",
 ]
 
 

@@ -19,10 +19,11 @@ from portal.deps import CurrentCitizen, Db
 from portal.errors import PortalError
 from portal.forms import PetitionForm, petition_form
 from portal.templating import render
-from portal.web.catalogue import evidence_items
+from portal.web.catalogue import describe_evidence, evidence_items
 from services.agencies import get_agency
 from services.catalogue.service import get_catalogue
-from services.petitions.service import submit_petition
+from services.petitions.bundles import bundle_parts, bundle_questions, submit_bundle
+from services.petitions.service import ANSWER_PROBLEMS, UploadStore, submit_petition
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
 
@@ -63,6 +64,8 @@ def apply(
             idempotency_key=form.idempotency_key or None,
             filed_by=citizen if subject.id != citizen.id else None,
             delegation_id=delegation_id,
+            uploads=form.uploads,
+            upload_store=upload_store(request),
         )
     except PortalError as error:
         # Show the same form again with what the citizen entered, and say what is wrong.
@@ -71,6 +74,11 @@ def apply(
     db.commit()
     notify_worker(request.app)
     return RedirectResponse(f"/petitions/{petition.id}", status_code=303)
+
+
+def upload_store(request: Request) -> UploadStore:
+    settings = request.app.state.settings
+    return UploadStore(data_dir=settings.data_dir, limit_bytes=settings.max_upload_bytes)
 
 
 def _applying_for(
@@ -116,5 +124,88 @@ def _render_apply(
         evidence=evidence_items(code),
         form=form,
         error=error,
+        problems=_answer_problems(error),
         grantors=grantors or [],
+    )
+
+
+def _answer_problems(error: PortalError | None) -> dict[str, tuple[str, str]]:
+    """Field name -> (Thai, English) message for each answer the form must show as wrong."""
+    fields = error.details.get("fields", {}) if error is not None else {}
+    return {
+        name: ANSWER_PROBLEMS.get(code, ANSWER_PROBLEMS["invalid_format"])
+        for name, code in fields.items()
+    }
+
+
+# -- life-event bundles -------------------------------------------------------------------------
+
+
+@router.get("/bundles/{code}/apply", response_class=HTMLResponse)
+def apply_bundle_form(request: Request, code: str, citizen: CurrentCitizen) -> Response:
+    catalogue = get_catalogue()
+    bundle = catalogue.get_bundle(code)
+    needed = max(p.min_ial for p in bundle_parts(catalogue, bundle))
+    if citizen.ial < needed:
+        query = urlencode({"next": f"/bundles/{code}/apply", "ial": f"{needed:g}"})
+        return RedirectResponse(f"/login?{query}", status_code=303)
+    return _render_bundle(
+        request, code, form=PetitionForm(idempotency_key=secrets.token_urlsafe(16))
+    )
+
+
+@router.post("/bundles/{code}/apply", dependencies=[CsrfProtected])
+def apply_bundle(
+    request: Request,
+    code: str,
+    db: Db,
+    citizen: CurrentCitizen,
+    form: Annotated[PetitionForm, Depends(petition_form)],
+) -> Response:
+    catalogue = get_catalogue()
+    bundle = catalogue.get_bundle(code)
+    try:
+        petitions = submit_bundle(
+            db,
+            catalogue=catalogue,
+            bundle=bundle,
+            citizen=citizen,
+            consented_datasets=form.consent,
+            answers=form.answers,
+            channel="web",
+            idempotency_key=form.idempotency_key or None,
+            uploads=form.uploads,
+            upload_store=upload_store(request),
+        )
+    except PortalError as error:
+        db.rollback()  # no part of a bundle is filed unless every part is
+        return _render_bundle(request, code, form=form, error=error)
+    db.commit()
+    notify_worker(request.app)
+    return RedirectResponse(f"/petitions/{petitions[0].id}", status_code=303)
+
+
+def _render_bundle(
+    request: Request, code: str, *, form: PetitionForm, error: PortalError | None = None
+) -> HTMLResponse:
+    catalogue = get_catalogue()
+    bundle = catalogue.get_bundle(code)
+    parts = bundle_parts(catalogue, bundle)
+    evidence: dict[str, object] = {}
+    for part in parts:
+        for view in describe_evidence(part):
+            evidence.setdefault(view.spec.dataset, view)
+    return render(
+        request,
+        "apply_bundle.html",
+        status_code=error.status_code if error else 200,
+        bundle=bundle,
+        parts=[(p, get_agency(p.agency)) for p in parts],
+        evidence=list(evidence.values()),
+        questions=bundle_questions(parts),
+        uploads=[u for p in parts for u in p.uploads],
+        approvals=[p.approval for p in parts if p.approval],
+        form=form,
+        error=error,
+        problems=_answer_problems(error),
     )

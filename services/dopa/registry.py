@@ -5,12 +5,20 @@ docs/agencies/dopa.md shows how to run it alone with uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import FastAPI
 
-from services.dopa.contract import POPULATION
+from services.dopa.contract import BIRTH_RECORD, FAMILY, MARITAL_STATUS, NAME_HISTORY, POPULATION
 from services.dopa.people import Person, person_to_record
+from services.dopa.records import (
+    birth_record,
+    family_record,
+    index_children,
+    marital_status_record,
+    name_history_record,
+)
 from services.exchange.registry import ReceivedQuery, RegistryDataset
 from services.exchange.registry import create_registry_app as _create_app
 
@@ -26,18 +34,53 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
             raise ValueError(f"duplicate citizen ID {person.national_id}")
         by_id[person.national_id] = person
 
+    children = index_children(by_id.values())
+
     def population(subject: str) -> dict[str, object] | None:
         person = by_id.get(subject)
         return person_to_record(person) if person else None
 
-    return (RegistryDataset(POPULATION, population, size=len(by_id)),)
+    def family(subject: str) -> dict[str, object] | None:
+        return family_record(children.get(subject, ())) if subject in by_id else None
+
+    def birth(subject: str) -> dict[str, object] | None:
+        person = by_id.get(subject)
+        return birth_record(person, by_id) if person else None
+
+    def marital(subject: str) -> dict[str, object] | None:
+        person = by_id.get(subject)
+        return marital_status_record(person, by_id) if person else None
+
+    def names(subject: str) -> dict[str, object] | None:
+        person = by_id.get(subject)
+        return name_history_record(person) if person else None
+
+    size = len(by_id)
+    return (
+        RegistryDataset(POPULATION, population, size=size),
+        RegistryDataset(FAMILY, family, size=size),
+        RegistryDataset(BIRTH_RECORD, birth, size=size),
+        RegistryDataset(MARITAL_STATUS, marital, size=size),
+        RegistryDataset(NAME_HISTORY, names, size=size),
+    )
 
 
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The DOPA registry app holding `people`, answering callers that present `api_key`."""
+def create_registry_app(
+    *,
+    people: Sequence[Person],
+    api_key: str,
+    portal_public_keys: Mapping[str, Ed25519PublicKey] | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
+    key_id: str | None = None,
+) -> FastAPI:
+    """The DOPA registry app holding `people`, answering callers that present `api_key` and
+    sign with one of `portal_public_keys` (see `services.exchange.registry`)."""
     return _create_app(
         agency="dopa",
         title="DOPA reference registry",
         datasets=registry_datasets(people),
         api_key=api_key,
+        portal_public_keys=portal_public_keys,
+        signing_key=signing_key,
+        key_id=key_id,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from identity.citizen_ids import is_valid_citizen_id
+from identity.citizen_ids import is_valid_citizen_id, is_valid_juristic_id
 
 FieldKind = Literal["text", "date", "record", "records"]
 SubjectKind = Literal["citizen_id", "juristic_id", "title_deed"]
@@ -50,9 +50,12 @@ def _is_record(value: Any) -> bool:
 
 def is_valid_subject(kind: SubjectKind, subject: str) -> bool:
     """Whether `subject` is a well-formed key of this kind: citizen and juristic-person IDs
-    are 13 digits with the mod-11 check digit; a title deed is `<province code>-<number>`."""
-    if kind in ("citizen_id", "juristic_id"):
+    are 13 digits with the mod-11 check digit (juristic ones begin with 0); a title deed is
+    `<province code>-<number>`."""
+    if kind == "citizen_id":
         return is_valid_citizen_id(subject)
+    if kind == "juristic_id":
+        return is_valid_juristic_id(subject)
     return re.fullmatch(r"\d{2}-\d{1,7}", subject) is not None
 
 

@@ -25,6 +25,9 @@ class ExchangeMessage(SQLModel, table=True):
     request_sha256: str = Field(max_length=64)
     response_sha256: str = Field(default="", max_length=64)
     status_code: int = 0  # 0: no answer (timeout, connection refused)
+    # The answer's RFC 9421 signature: "verified", "invalid", or "" when not checked (no
+    # answer, or an error answer the petition does not act on).
+    response_signature: str = Field(default="", max_length=16)
     duration_ms: int = 0
     at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 

@@ -6,21 +6,40 @@ portal must learn that it asked for too much. An agency module supplies its data
 a lookup per dataset (subject -> full record, or None); this module supplies the HTTP interface
 described in `services.exchange.datasets.DatasetContract`. It keeps what it was asked in
 `app.state.received`.
+
+Signatures (`services.exchange.signing`): with `portal_public_keys` the registry answers only
+requests signed by one of those keys (401 `bad_signature` otherwise, before any lookup, and
+not recorded). Without them it checks no request signature: a registry for unit tests of its
+own datasets only; the portal's wiring (`portal.servers.registry_specs`) always passes them.
+Every answer to a query or match, refusals included, is signed with `signing_key` (or a key
+generated for this app when none is given: then nobody can verify it, and the portal will not
+trust it). `app.state.public_key` and `app.state.key_id` say which key that is.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.exchange.datasets import DatasetContract, is_valid_subject
+from services.exchange.signing import (
+    ResponseView,
+    SignatureError,
+    key_id_for,
+    sign_response,
+    verify_request,
+)
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_HEADERS = ("X-Request-Id", "X-Caller", "X-Purpose")
 """Without these the registry cannot say who asked what and why, so it refuses to answer."""
@@ -52,6 +71,7 @@ class ReceivedQuery:
     fields: tuple[str, ...]
     status_code: int
     kind: str = "query"  # or "match"
+    acting_user: str = ""  # who filed the petition: "citizen:<id>" or "officer:<id>"
 
 
 @dataclass(frozen=True)
@@ -71,14 +91,30 @@ class _Refusal(Exception):
 
 
 def create_registry_app(
-    *, agency: str, title: str, datasets: Sequence[RegistryDataset], api_key: str
+    *,
+    agency: str,
+    title: str,
+    datasets: Sequence[RegistryDataset],
+    api_key: str,
+    portal_public_keys: Mapping[str, Ed25519PublicKey] | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
+    key_id: str | None = None,
 ) -> FastAPI:
     """The registry app of `agency`, answering callers that present `api_key`.
 
-    Raises ValueError for an empty key or two datasets of one name.
+    `portal_public_keys` (keyid -> key): the callers whose signed requests it answers; None
+    checks no request signature. `signing_key`/`key_id` sign its answers (`key_id` defaults
+    to the key's JWK thumbprint). Raises ValueError for an empty key, an empty set of portal
+    keys, or two datasets of one name.
     """
     if not api_key:
         raise ValueError("the registry needs an API key")
+    if portal_public_keys is not None and not portal_public_keys:
+        raise ValueError("no portal key: the registry would refuse every request")
+    if portal_public_keys is None:
+        logger.warning("%s registry accepts unsigned requests: for tests only", agency)
+    response_key = signing_key or Ed25519PrivateKey.generate()
+    response_key_id = key_id or key_id_for(response_key.public_key())
     by_name: dict[str, RegistryDataset] = {}
     for item in datasets:
         if item.contract.agency != agency or item.contract.name in by_name:
@@ -93,6 +129,27 @@ def create_registry_app(
     )
     received: list[ReceivedQuery] = []
     app.state.received = received
+    app.state.public_key = response_key.public_key()
+    app.state.key_id = response_key_id
+
+    def signed(
+        request: Request,
+        content: dict[str, Any],
+        status_code: int,
+        headers: dict[str, str],
+        *,
+        verified: bool = False,
+    ) -> JSONResponse:
+        response = JSONResponse(content, status_code=status_code, headers=headers)
+        sign_response(
+            ResponseView(response.status_code, response.headers, request),
+            key=response_key,
+            key_id=response_key_id,
+            body=bytes(response.body),
+            # Only a verified request's signature is worth binding the answer to.
+            bind_request=verified,
+        )
+        return response
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
@@ -105,18 +162,26 @@ def create_registry_app(
     async def answer(dataset: str, request: Request, kind: str) -> JSONResponse:
         headers = request.headers
         request_id = headers.get("X-Request-Id", "").strip()
-        echo = {"X-Request-Id": request_id} if request_id else {}
+        # Always sent, empty when the caller gave none: the answer's signature covers it.
+        echo = {"X-Request-Id": request_id}
         if not _is_authorised(headers.get("Authorization", ""), api_key):
-            return JSONResponse(
+            return signed(
+                request,
                 {"error": "unauthorized"},
-                status_code=401,
-                headers={**echo, "WWW-Authenticate": "Bearer"},
+                401,
+                {**echo, "WWW-Authenticate": "Bearer"},
             )
         for name in REQUIRED_HEADERS:
             if not headers.get(name, "").strip():
-                return JSONResponse(
-                    {"error": "missing_header", "header": name}, status_code=400, headers=echo
-                )
+                return signed(request, {"error": "missing_header", "header": name}, 400, echo)
+        verified = False
+        if portal_public_keys is not None:
+            try:
+                verify_request(request, keys=portal_public_keys, body=await request.body())
+            except SignatureError as exc:
+                logger.warning("%s registry refused request %s: %s", agency, request_id, exc)
+                return signed(request, {"error": "bad_signature"}, 401, echo)
+            verified = True
 
         asked = _Query(subject="", fields=(), match={})
         try:
@@ -161,9 +226,10 @@ def create_registry_app(
                 fields=asked.fields or tuple(asked.match),
                 status_code=status_code,
                 kind=kind,
+                acting_user=headers.get("X-Acting-User", ""),
             )
         )
-        return JSONResponse(content, status_code=status_code, headers=echo)
+        return signed(request, content, status_code, echo, verified=verified)
 
     @app.post("/v1/datasets/{dataset}/query")
     async def query(dataset: str, request: Request) -> JSONResponse:

@@ -53,3 +53,33 @@ class IdempotencyConflictError(ConflictError):
     code = "idempotency_conflict"
     default_th = "รหัสป้องกันการยื่นซ้ำนี้ถูกใช้กับคำขออื่นแล้ว"
     default_en = "This idempotency key was already used for a different petition"
+
+
+class UploadRejectedError(BadRequestError):
+    """An uploaded file was empty, too large or not a PDF, JPEG or PNG (checked by content)."""
+
+    code = "upload_rejected"
+    default_th = "ไฟล์ที่แนบไม่ถูกต้อง กรุณาแนบไฟล์ PDF, JPEG หรือ PNG ขนาดไม่เกินที่กำหนด"
+    default_en = (
+        "The attached file was not accepted: attach a PDF, JPEG or PNG within the size limit"
+    )
+
+
+class UploadRequiredError(BadRequestError):
+    code = "upload_required"
+    default_th = "กรุณาแนบเอกสารที่ระบุ หรือให้ความยินยอมให้ระบบดึงข้อมูลแทน"
+    default_en = (
+        "Please attach the document named, or consent to the portal fetching the data instead"
+    )
+
+
+class ApprovalNotFoundError(NotFoundError):
+    code = "approval_not_found"
+    default_th = "ไม่พบคำขอความยินยอมที่ระบุ หรือได้ตัดสินใจไปแล้ว"
+    default_en = "There is no such request for your approval, or it was already decided"
+
+
+class ApproverInvalidError(BadRequestError):
+    code = "approver_invalid"
+    default_th = "เลขประจำตัวประชาชนของผู้ให้ความยินยอมไม่ถูกต้อง"
+    default_en = "The citizen ID of the person who must approve is not valid"

@@ -23,6 +23,7 @@ class PetitionState(StrEnum):
     """The states of ARCHITECTURE.md §Decide."""
 
     DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"  # another citizen (a house owner) must approve
     SUBMITTED = "submitted"
     EVIDENCE_PENDING = "evidence_pending"
     IN_REVIEW = "in_review"
@@ -50,6 +51,12 @@ class Petition(SQLModel, table=True):
     delegation_id: str | None = Field(default=None, max_length=36)
     service_code: str = Field(max_length=64, index=True)
     service_version: int
+    # The definition as it was when the petition was filed: processing follows it even after
+    # the catalogue changes.
+    definition: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Petitions filed together by one life-event bundle share this id.
+    bundle_id: str | None = Field(default=None, max_length=36, index=True)
+    bundle_code: str | None = Field(default=None, max_length=64)
     state: PetitionState = Field(default=PetitionState.SUBMITTED, max_length=32, index=True)
     channel: str = Field(default="web", max_length=16)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -76,6 +83,48 @@ class Consent(SQLModel, table=True):
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     purpose_en: str
     given_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class EvidenceUpload(SQLModel, table=True):
+    """A file the citizen uploaded: a copy instead of a fetch they declined, or a document no
+    registry holds. The file lives outside the web root under a random name."""
+
+    __tablename__ = "evidence_upload"
+
+    id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
+    petition_id: str = Field(foreign_key="petition.id", index=True, max_length=36)
+    item: str = Field(max_length=64)  # "agency.dataset" it replaces, or the upload's name
+    filename: str = Field(max_length=255)  # as the citizen named it, for display only
+    content_type: str = Field(max_length=64)  # from the content, not from the browser
+    size: int
+    sha256: str = Field(max_length=64)
+    stored_name: str = Field(max_length=64)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class PetitionApproval(SQLModel, table=True):
+    """Another citizen's approval a petition waits for, such as the house owner's for a move-in.
+
+    Addressed by citizen ID: the approver may not have signed in yet; they see it when they do.
+    """
+
+    __tablename__ = "petition_approval"
+
+    id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
+    petition_id: str = Field(foreign_key="petition.id", unique=True, max_length=36)
+    approver_national_id: str = Field(max_length=13, index=True)
+    role_th: str
+    role_en: str
+    state: ApprovalState = Field(default=ApprovalState.PENDING, max_length=16)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="citizen.id")
 
 
 class PetitionEvent(SQLModel, table=True):

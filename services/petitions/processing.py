@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from documents.service import issue_document, mask_name
 from identity.models import Citizen
+from identity.sessions import get_citizen_by_national_id
 from portal.db import utcnow
 from services.agencies import CERTIFICATE_CONTEXTS, get_agency
 from services.catalogue.definitions import EvidenceSpec, ServiceDefinition
@@ -27,7 +28,13 @@ from services.exchange.errors import (
     RegistryUnavailableError,
     SubjectNotFoundError,
 )
-from services.petitions.models import FINAL_STATES, Consent, Petition, PetitionState
+from services.petitions.models import (
+    FINAL_STATES,
+    Consent,
+    EvidenceUpload,
+    Petition,
+    PetitionState,
+)
 from services.petitions.service import change_state
 
 
@@ -67,26 +74,49 @@ def advance_petition(db: Session, *, petition_id: str, ctx: ProcessingContext) -
     petition = db.get(Petition, petition_id)
     if petition is None or petition.state in FINAL_STATES:
         return DONE
-    service = get_catalogue().get(petition.service_code)
+    service = definition_of(petition)
 
     if petition.state == PetitionState.SUBMITTED:
         change_state(db, petition, PetitionState.EVIDENCE_PENDING, actor="system")
         return CONTINUE
     if petition.state == PetitionState.EVIDENCE_PENDING:
-        missing = [e for e in service.evidence if e.dataset not in petition.evidence]
+        uploaded = uploaded_items(db, petition.id)
+        missing = [e for e in service.evidence if e.dataset not in {*petition.evidence, *uploaded}]
         if missing:
-            return _fetch_evidence(db, petition, service, missing[0], ctx)
-        if service.decision == "automatic":
+            producer = _sibling_producing(db, petition, missing[0].dataset)
+            if producer is not None and producer.state not in FINAL_STATES:
+                # A bundle part reads what another part changes (the new address after the
+                # move-in): it waits; the producer's final state wakes it (change_state).
+                return ProcessingResult(Outcome.DONE, f"waiting for {producer.service_code}")
+            if producer is not None and producer.state != PetitionState.ISSUED:
+                _decide(db, petition, PetitionState.REJECTED, reason=_producer_failed(producer))
+                return DONE
+            return _obtain_evidence(db, petition, service, missing[0], ctx)
+        if service.decision == "automatic" and not uploaded:
             _decide(db, petition, PetitionState.APPROVED, reason=_AUTO_APPROVED)
             return CONTINUE
+        # An officer decides: the service says so, or a copy was uploaded that someone must read.
         change_state(db, petition, PetitionState.IN_REVIEW, actor="system")
         return DONE
     if petition.state == PetitionState.APPROVED:
-        if service.certificate is not None:
+        if service.outcome == "certificate" and service.certificate is not None:
             _issue_certificate(db, petition, service, ctx)
         change_state(db, petition, PetitionState.ISSUED, actor="system")
         return DONE
-    return DONE  # in review or waiting for the citizen: a person acts next
+    return DONE  # in review, or waiting for the citizen or an approver: a person acts next
+
+
+def definition_of(petition: Petition) -> ServiceDefinition:
+    """The definition the petition was filed under (its snapshot), not today's."""
+    if petition.definition:
+        return ServiceDefinition.model_validate(petition.definition)
+    return get_catalogue().get(petition.service_code)  # filed before snapshots were kept
+
+
+def uploaded_items(db: Session, petition_id: str) -> dict[str, EvidenceUpload]:
+    """The petition's uploaded files by item ("agency.dataset" declined, or an upload name)."""
+    rows = db.exec(select(EvidenceUpload).where(EvidenceUpload.petition_id == petition_id))
+    return {u.item: u for u in rows}
 
 
 def send_to_review(db: Session, *, petition_id: str, note: str) -> None:
@@ -96,17 +126,25 @@ def send_to_review(db: Session, *, petition_id: str, note: str) -> None:
         change_state(db, petition, PetitionState.IN_REVIEW, actor="system", note=note[:500])
 
 
-def _fetch_evidence(
+def _obtain_evidence(
     db: Session,
     petition: Petition,
     service: ServiceDefinition,
     item: EvidenceSpec,
     ctx: ProcessingContext,
 ) -> ProcessingResult:
+    """Fetches one item's fields, or asks its yes/no match question."""
     citizen = db.get(Citizen, petition.citizen_id)
     assert citizen is not None  # the foreign key guarantees it
     try:
-        fields = ctx.exchange.fetch(db, _evidence_request(db, petition, citizen, service, item))
+        request = _evidence_request(db, petition, citizen, service, item)
+        if item.mode == "match":
+            if not ctx.exchange.match(db, request):
+                _decide(db, petition, PetitionState.REJECTED, reason=_not_confirmed(item))
+                return DONE
+            fields: dict[str, object] = {"match": True}
+        else:
+            fields = ctx.exchange.fetch(db, request)
     except RegistryUnavailableError as exc:
         return ProcessingResult(Outcome.RETRY, str(exc))
     except SubjectNotFoundError:
@@ -145,17 +183,20 @@ def _evidence_request(
     ).first()
     if consent is None and item.consent_required:
         raise ContractViolationError(f"no consent recorded for {item.dataset}")
+    subject = _resolve(item.subject, petition, citizen)
     return EvidenceRequest(
         dataset=contract,
         # What the citizen agreed to, even if the definition has changed since.
-        fields=tuple(consent.fields) if consent else item.fields,
-        subject=citizen.national_id,
-        subject_citizen_id=citizen.id,  # type: ignore[arg-type]
+        fields=tuple(consent.fields) if consent else item.asked_fields,
+        subject=subject,
+        subject_citizen_id=_reader_log_owner(db, contract.subject_kind, subject, citizen),
+        match={k: _resolve(v, petition, citizen) for k, v in item.match.items()} or None,
         purpose_th=item.purpose.th,
         purpose_en=item.purpose.en,
         petition_id=petition.id,
         consent_id=consent.id if consent else None,
         accessed_by=service.code,
+        acting_user=f"citizen:{petition.filed_by_id or petition.citizen_id}",
     )
 
 
@@ -170,6 +211,58 @@ def holder_of(citizen: Citizen) -> dict[str, str]:
         "given_name_en": citizen.given_name_en,
         "family_name_en": citizen.family_name_en,
     }
+
+
+def _sibling_producing(db: Session, petition: Petition, dataset: str) -> Petition | None:
+    """The other part of the petition's bundle whose service produces `dataset`, if any."""
+    if not petition.bundle_id:
+        return None
+    siblings = db.exec(
+        select(Petition).where(Petition.bundle_id == petition.bundle_id, Petition.id != petition.id)
+    ).all()
+    return next((p for p in siblings if dataset in definition_of(p).produces), None)
+
+
+def _producer_failed(producer: Petition) -> tuple[str, str]:
+    name = definition_of(producer).name
+    return (
+        f"คำขอนี้ยื่นพร้อมกับ “{name.th}” ซึ่งไม่ได้รับอนุมัติ จึงดำเนินการต่อไม่ได้",
+        f"This petition was filed together with “{name.en}”, which was not granted, so it "
+        "cannot go on",
+    )
+
+
+def _resolve(ref: str, petition: Petition, citizen: Citizen) -> str:
+    """`petitioner` is the petition's subject's citizen ID; `form:<name>` an answer."""
+    if ref == "petitioner":
+        return citizen.national_id
+    return str(petition.answers.get(ref.removeprefix("form:"), ""))
+
+
+def _reader_log_owner(db: Session, kind: str, subject: str, citizen: Citizen) -> int:
+    """Whose "Who used my data" a read goes into: the person the record is about.
+
+    Reading another person's record (a child's, for a child allowance) is logged to them; if
+    the portal has never seen them, a row is made for them now, so the read is waiting in their
+    log when they first sign in. A record not about a person (a title deed, a company) is
+    logged to the petitioner who asked.
+    """
+    if kind != "citizen_id" or subject == citizen.national_id:
+        return citizen.id  # type: ignore[return-value]
+    person = get_citizen_by_national_id(db, national_id=subject)
+    if person is None:
+        person = Citizen(national_id=subject, subject="", issuer="")
+        db.add(person)
+        db.flush()
+    return person.id  # type: ignore[return-value]
+
+
+def _not_confirmed(item: EvidenceSpec) -> tuple[str, str]:
+    return (
+        f"ทะเบียนของหน่วยงานไม่ยืนยันข้อมูลที่ระบุ ({item.dataset}) กรุณาตรวจสอบข้อมูลที่กรอก",
+        f"The agency's register does not confirm what the petition states ({item.dataset}); "
+        "please check what you entered",
+    )
 
 
 def _issue_certificate(

@@ -2,45 +2,131 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
 from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from identity.citizen_ids import is_valid_citizen_id, is_valid_juristic_id
 from identity.delegation.errors import NoActiveDelegationError
 from identity.delegation.service import find_active_delegation
 from identity.models import Citizen
 from portal.db import utcnow
-from services.catalogue.definitions import ServiceDefinition
+from services.catalogue.definitions import FormFieldSpec, ServiceDefinition
 from services.petitions.errors import (
+    ApproverInvalidError,
     AssuranceTooLowError,
     ChannelNotOfferedError,
     ConsentRequiredError,
     IdempotencyConflictError,
     InvalidAnswersError,
+    UploadRejectedError,
+    UploadRequiredError,
 )
 from services.petitions.models import (
+    FINAL_STATES,
     Consent,
+    EvidenceUpload,
     Petition,
+    PetitionApproval,
     PetitionEvent,
     PetitionJob,
     PetitionState,
 )
+from services.petitions.uploads import ReceivedFile, check_upload, store_upload
+
+ANSWER_PROBLEMS: dict[str, tuple[str, str]] = {
+    "required": ("กรุณากรอกข้อมูลนี้", "Please fill this in"),
+    "too_long": ("ข้อความยาวเกินกำหนด", "This is too long"),
+    "not_a_choice": ("กรุณาเลือกจากรายการ", "Please choose from the list"),
+    "invalid_date": ("กรุณากรอกวันที่ให้ถูกต้อง (ปปปป-ดด-วว)", "Please enter a valid date (YYYY-MM-DD)"),
+    "invalid_number": ("กรุณากรอกเป็นตัวเลข", "Please enter a number"),
+    "too_small": ("ตัวเลขน้อยกว่าที่กำหนด", "The number is below the allowed range"),
+    "too_big": ("ตัวเลขมากกว่าที่กำหนด", "The number is above the allowed range"),
+    "invalid_citizen_id": (
+        "เลขประจำตัวประชาชนไม่ถูกต้อง (13 หลัก ตรวจสอบหลักสุดท้ายไม่ผ่าน)",
+        "This is not a valid 13-digit citizen ID (the check digit does not match)",
+    ),
+    "invalid_juristic_id": (
+        "เลขทะเบียนนิติบุคคลไม่ถูกต้อง (13 หลัก)",
+        "This is not a valid 13-digit juristic person ID",
+    ),
+    "invalid_phone": (
+        "กรุณากรอกหมายเลขโทรศัพท์ 9–10 หลัก",
+        "Please enter a 9 or 10-digit phone number",
+    ),
+    "invalid_email": ("กรุณากรอกอีเมลให้ถูกต้อง", "Please enter a valid email address"),
+    "invalid_format": ("รูปแบบข้อมูลไม่ถูกต้อง", "This is not in the expected format"),
+}
+"""What went wrong with an answer, in Thai and English, by problem code."""
+
+_PHONE = re.compile(r"^0\d{8,9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _normalise(field: FormFieldSpec, value: str) -> str:
+    if field.kind in ("citizen_id", "juristic_id", "phone"):
+        return re.sub(r"[\s-]", "", value)
+    return value
+
+
+def _problem(field: FormFieldSpec, value: str) -> str | None:
+    """The problem code of one non-empty answer, or None when it is acceptable."""
+    if len(value) > field.max_length:
+        return "too_long"
+    kind = field.kind
+    if kind == "choice":
+        return None if value in {c[0] for c in field.choices} else "not_a_choice"
+    if kind == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "invalid_date"
+    elif kind == "number":
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return "invalid_number"
+        if not number.is_finite():
+            return "invalid_number"
+        if field.minimum is not None and number < field.minimum:
+            return "too_small"
+        if field.maximum is not None and number > field.maximum:
+            return "too_big"
+    elif kind == "citizen_id" and not is_valid_citizen_id(value):
+        return "invalid_citizen_id"
+    elif kind == "juristic_id" and not is_valid_juristic_id(value):
+        return "invalid_juristic_id"
+    elif kind == "phone" and not _PHONE.match(value):
+        return "invalid_phone"
+    elif kind == "email" and not _EMAIL.match(value):
+        return "invalid_email"
+    if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
+        return "invalid_format"
+    return None
 
 
 def validate_answers(service: ServiceDefinition, answers: dict[str, str]) -> dict[str, str]:
-    """Keeps only the form's fields, checks required ones and allowed choices."""
+    """Keeps only the form's fields and checks each by its kind (dates, numbers in range,
+    mod-11 citizen IDs, phone numbers, patterns, allowed choices); InvalidAnswersError lists
+    the problem code of each bad field (see ANSWER_PROBLEMS)."""
     clean: dict[str, str] = {}
     problems: dict[str, str] = {}
     for field in service.form:
-        value = str(answers.get(field.name, "")).strip()
+        value = _normalise(field, str(answers.get(field.name, "")).strip())
         if not value:
             if field.required:
                 problems[field.name] = "required"
             continue
-        if len(value) > field.max_length:
-            problems[field.name] = "too_long"
-        elif field.kind == "choice" and value not in {c[0] for c in field.choices}:
-            problems[field.name] = "not_a_choice"
+        problem = _problem(field, value)
+        if problem:
+            problems[field.name] = problem
         clean[field.name] = value
     if problems:
         raise InvalidAnswersError(fields=problems)
@@ -58,11 +144,18 @@ def submit_petition(
     idempotency_key: str | None = None,
     filed_by: Citizen | None = None,
     delegation_id: str | None = None,
+    uploads: Mapping[str, ReceivedFile] | None = None,
+    upload_store: UploadStore | None = None,
+    bundle: tuple[str, str] | None = None,
 ) -> Petition:
     """Files a petition, or returns the one already filed with the same idempotency key.
 
-    Consent must cover every item whose definition requires it (uploading a copy instead is
-    the fallback a later release adds); the work to fetch and decide is queued as a job.
+    Every evidence item needing consent is either consented to or, where the definition
+    allows it, replaced by an uploaded copy (`uploads` keyed by "agency.dataset"); required
+    uploads of the definition come keyed by their name. Files are checked by content and
+    stored only once everything else is valid (and removed if the transaction rolls back).
+    A service with a third-party approval waits for it; otherwise the work to fetch and
+    decide is queued as a job. `bundle` is (bundle id, bundle code) for a bundle's parts.
 
     Acting for someone: `citizen` is the person the petition is for (the grantor; evidence is
     fetched about them) and `filed_by` the signed-in grantee, who must hold an active
@@ -97,13 +190,8 @@ def submit_petition(
     if filer.ial < service.min_ial:
         raise AssuranceTooLowError(required=service.min_ial, current=filer.ial)
     clean_answers = validate_answers(service, answers)
-    missing = [
-        e.dataset
-        for e in service.evidence
-        if e.consent_required and e.dataset not in set(consented_datasets)
-    ]
-    if missing:
-        raise ConsentRequiredError(datasets=missing)
+    files = _checked_uploads(service, set(consented_datasets), uploads or {}, upload_store)
+    approver = _approver(service, clean_answers, citizen)
 
     petition = Petition(
         citizen_id=citizen.id,  # type: ignore[arg-type]
@@ -111,10 +199,13 @@ def submit_petition(
         delegation_id=delegation_id,
         service_code=service.code,
         service_version=service.version,
-        state=PetitionState.SUBMITTED,
         channel=channel,
         answers=clean_answers,
         idempotency_key=idempotency_key,
+        definition=service.model_dump(mode="json", by_alias=True),
+        bundle_id=bundle[0] if bundle else None,
+        bundle_code=bundle[1] if bundle else None,
+        state=PetitionState.AWAITING_APPROVAL if approver else PetitionState.SUBMITTED,
     )
     db.add(petition)
     try:
@@ -130,7 +221,7 @@ def submit_petition(
             raise IdempotencyConflictError() from None
         return existing
     for item in service.evidence:
-        if item.dataset not in consented_datasets:
+        if item.dataset not in consented_datasets or not item.consent_required:
             continue  # a public register needs no consent; none is recorded that was not given
         db.add(
             Consent(
@@ -141,11 +232,92 @@ def submit_petition(
                 purpose_en=item.purpose.en,
             )
         )
+    for item, (received, content_type) in files.items():
+        assert upload_store is not None  # _checked_uploads refuses files without a store
+        stored = store_upload(db, upload_store.data_dir, received, content_type)
+        db.add(
+            EvidenceUpload(
+                petition_id=petition.id,
+                item=item,
+                filename=stored.filename,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                stored_name=stored.stored_name,
+            )
+        )
     actor = "delegate" if filed_by is not None else "citizen"
     db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor=actor))
-    db.add(PetitionJob(petition_id=petition.id, kind="process"))
+    if approver is not None and service.approval is not None:
+        db.add(
+            PetitionApproval(
+                petition_id=petition.id,
+                approver_national_id=approver,
+                role_th=service.approval.role.th,
+                role_en=service.approval.role.en,
+            )
+        )
+    else:
+        db.add(PetitionJob(petition_id=petition.id, kind="process"))
     db.flush()
     return petition
+
+
+@dataclass(frozen=True)
+class UploadStore:
+    """Where uploaded copies go and how large one may be."""
+
+    data_dir: Path
+    limit_bytes: int
+
+
+def _checked_uploads(
+    service: ServiceDefinition,
+    consented: set[str],
+    uploads: Mapping[str, ReceivedFile],
+    store: UploadStore | None,
+) -> dict[str, tuple[ReceivedFile, str]]:
+    """The files to keep, by item, with their sniffed types; refuses what is missing or bad.
+
+    A copy is kept only where it replaces a declined fetch or answers an upload the definition
+    asks for: anything else sent along is ignored, never stored.
+    """
+    wanted: dict[str, ReceivedFile] = {}
+    needs_consent: list[str] = []
+    needs_upload: list[str] = []
+    for item in service.evidence:
+        if not item.consent_required or item.dataset in consented:
+            continue
+        if item.upload_instead is not None and item.dataset in uploads:
+            wanted[item.dataset] = uploads[item.dataset]
+        elif item.upload_instead is not None:
+            needs_upload.append(item.dataset)
+        else:
+            needs_consent.append(item.dataset)
+    if needs_consent:
+        raise ConsentRequiredError(datasets=needs_consent)
+    for spec in service.uploads:
+        if spec.name in uploads:
+            wanted[spec.name] = uploads[spec.name]
+        elif spec.required:
+            needs_upload.append(spec.name)
+    if needs_upload:
+        raise UploadRequiredError(items=needs_upload)
+    if wanted and store is None:
+        raise UploadRejectedError(item=next(iter(wanted)), reason="channel")
+    limit = store.limit_bytes if store else 0
+    return {item: (f, check_upload(item, f, limit=limit)) for item, f in wanted.items()}
+
+
+def _approver(service: ServiceDefinition, answers: dict[str, str], citizen: Citizen) -> str | None:
+    """The citizen ID of whoever must approve, or None when nobody else need (the petitioner
+    is the house owner themselves)."""
+    if service.approval is None:
+        return None
+    approver = answers.get(service.approval.citizen_field, "")
+    if not is_valid_citizen_id(approver):
+        raise ApproverInvalidError()
+    return None if approver == citizen.national_id else approver
 
 
 def change_state(
@@ -164,6 +336,17 @@ def change_state(
     petition.state = to_state
     petition.updated_at = utcnow()
     db.add(petition)
+    if to_state in FINAL_STATES and petition.bundle_id:
+        # Parts of the same bundle may be waiting for this one (see processing).
+        waiting = db.exec(
+            select(Petition.id).where(
+                Petition.bundle_id == petition.bundle_id,
+                Petition.id != petition.id,
+                Petition.state == PetitionState.EVIDENCE_PENDING,
+            )
+        ).all()
+        for petition_id in waiting:
+            db.add(PetitionJob(petition_id=petition_id, kind="process"))
 
 
 def _by_idempotency_key(db: Session, *, filer_id: int | None, key: str) -> Petition | None:

@@ -5,11 +5,13 @@ it (the same journey as tests/e2e/test_golden_path.py, through the real pages)."
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.templating import BANGKOK
 from services.dopa.people import Person
 from tests.fixtures.browser import (
     DESKTOP,
@@ -155,4 +157,12 @@ def test_citizen_gets_and_verifies_a_certificate_of_residence(
         nav.get_by_role("link", name=link, exact=True).click()
         expect(heading).to_have_text(link)
         journey.step(name)
-    expect(page.get_by_role("table")).to_contain_text("กรมการปกครอง")
+    # Who used my data: the read made for this petition, from whom, what, why and for what.
+    access_log = page.get_by_role("table", name="ใครใช้ข้อมูลของฉัน")
+    read = access_log.get_by_role("row").filter(has_text="กรมการปกครอง")
+    expect(read).to_have_count(1)
+    expect(read).to_contain_text("ที่อยู่ตามทะเบียนบ้าน")
+    expect(read).to_contain_text("วันที่ย้ายเข้าบ้านนี้")
+    expect(read).to_contain_text("เพื่อออกหนังสือรับรองการอยู่อาศัยตามคำขอของท่าน")
+    expect(read).to_contain_text("หนังสือรับรองการอยู่อาศัย")
+    expect(read).to_contain_text(str(datetime.now(BANGKOK).year + 543))  # Buddhist era

@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session, select
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 from identity.models import WebSession
 from portal.app import create_app
 from portal.settings import Settings
+from services.exchange.signing import write_public_key
 from tests.fixtures.identity import sign_in
 
 
@@ -79,10 +81,21 @@ def test_on_https_the_csrf_cookie_is_host_bound_and_hsts_is_sent(settings):
         ({"oidc_issuer": "http://idp.example.go.th"}, "PORTAL_OIDC_ISSUER must be https"),
         ({"secret_key": "short"}, "PORTAL_SECRET_KEY must be set, at least 32 characters"),
         ({"registry_urls": {"dopa": "http://10.0.0.1"}}, "PORTAL_REGISTRY_URLS must all be https"),
+        (
+            {"registry_public_keys": {"dopa": "/nonexistent/dopa.pub.pem"}},
+            "PORTAL_REGISTRY_PUBLIC_KEYS needs a public key file for each registry",
+        ),
+        (
+            {"registry_urls": {"dopa": "https://dopa.example.go.th", "rd": "https://rd.go.th"}},
+            r"PORTAL_REGISTRY_PUBLIC_KEYS .*\(missing: rd\)",
+        ),
     ],
 )
-def test_production_refuses_weak_settings(override, problem):
+def test_production_refuses_weak_settings(override, problem, tmp_path):
+    registry_key = tmp_path / "dopa.pub.pem"
+    write_public_key(Ed25519PrivateKey.generate().public_key(), registry_key)
     good = {
+        "data_dir": tmp_path,
         "env": "production",
         "base_url": "https://portal.example.go.th",
         "secret_key": "s" * 40,
@@ -90,6 +103,7 @@ def test_production_refuses_weak_settings(override, problem):
         "oidc_client_secret": "real-secret",
         "registry_api_key": "real-key",
         "registry_urls": {"dopa": "https://dopa.example.go.th"},
+        "registry_public_keys": {"dopa": str(registry_key)},
     }
     Settings(**good)  # the good set starts
     with pytest.raises(ValidationError, match=problem):

@@ -5,9 +5,10 @@ from datetime import datetime
 import httpx
 import pytest
 
-from services.dopa.contract import POPULATION
+from services.dopa.contract import DATASETS, POPULATION
 from services.dopa.people import Person, demo_people, person_to_record, synthetic_population
 from services.dopa.registry import ReceivedQuery, create_registry_app
+from tests.fixtures.exchange import SignAsPortal, portal_keys
 
 API_KEY = "test-registry-key"
 SOMCHAI = "3103900123458"
@@ -26,6 +27,7 @@ def headers(**overrides: str | bytes | None) -> dict[str, str | bytes]:
         "X-Purpose": "To issue the certificate of residence you asked for",
         "X-Petition-Id": "petition-42",
         "X-Consent-Ref": "consent-7",
+        "X-Acting-User": "citizen:17",
     }
     values.update(overrides)
     return {k: v for k, v in values.items() if v is not None}
@@ -33,7 +35,9 @@ def headers(**overrides: str | bytes | None) -> dict[str, str | bytes]:
 
 @pytest.fixture
 def app():
-    return create_registry_app(people=synthetic_population(size=50), api_key=API_KEY)
+    return create_registry_app(
+        people=synthetic_population(size=50), api_key=API_KEY, portal_public_keys=portal_keys()
+    )
 
 
 @pytest.fixture
@@ -44,14 +48,27 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def client(app):
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+    # Every request is signed as the portal's exchange signs it (RFC 9421).
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://registry", auth=SignAsPortal()
+    ) as client:
         yield client
 
 
 async def test_healthz_counts_the_people(client):
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "agency": "dopa", "datasets": {"population": 50}}
+    assert response.json() == {
+        "status": "ok",
+        "agency": "dopa",
+        "datasets": {
+            "population": 50,
+            "family": 50,
+            "birth_record": 50,
+            "marital_status": 50,
+            "name_history": 50,
+        },
+    }
 
 
 class TestAnswer:
@@ -225,6 +242,7 @@ class TestReceivedLog:
                 subject=SOMCHAI,
                 fields=("address", "moved_in_on"),
                 status_code=200,
+                acting_user="citizen:17",
             )
         ]
 
@@ -263,3 +281,74 @@ def test_refuses_two_people_with_one_citizen_id():
     somchai: Person = demo_people()[0]
     with pytest.raises(ValueError):
         create_registry_app(people=[somchai, somchai], api_key=API_KEY)
+
+
+class TestCivilRegisterDatasets:
+    @pytest.mark.parametrize(
+        ("dataset", "subject", "expected"),
+        [
+            (
+                "family",
+                SOMCHAI,
+                lambda f: [c["given_name_th"] for c in f["children"]] == ["ปิยะนุช", "ปกรณ์"],
+            ),
+            ("birth_record", "1103900812346", lambda f: f["father_national_id"] == SOMCHAI),
+            ("marital_status", SOMCHAI, lambda f: f["marital_status"] == "divorced"),
+            (
+                "name_history",
+                "1509900456789",
+                lambda f: f["previous_names"][0]["changed_on"] == "2015-05-20",
+            ),
+        ],
+    )
+    async def test_every_dataset_is_answered_with_every_field(
+        self, client, dataset, subject, expected
+    ):
+        contract = next(d for d in DATASETS if d.name == dataset)
+        fields = [f.name for f in contract.fields]
+        response = await client.post(
+            f"/v1/datasets/{dataset}/query",
+            json={"subject": subject, "fields": fields},
+            headers=headers(),
+        )
+        assert response.status_code == 200
+        answered = response.json()["fields"]
+        assert list(answered) == fields
+        assert all(contract.field(n).accepts(v) for n, v in answered.items())
+        assert expected(answered)
+
+    async def test_answers_only_the_fields_asked_for(self, client):
+        response = await client.post(
+            "/v1/datasets/birth_record/query",
+            json={"subject": SOMCHAI, "fields": ["birthplace_en"]},
+            headers=headers(),
+        )
+        assert response.json()["fields"] == {"birthplace_en": "Bangkok"}
+
+    @pytest.mark.parametrize(
+        "dataset", ["family", "birth_record", "marital_status", "name_history"]
+    )
+    async def test_refuses_fields_of_another_dataset(self, client, dataset):
+        response = await client.post(
+            f"/v1/datasets/{dataset}/query",
+            json={"subject": SOMCHAI, "fields": ["address"]},
+            headers=headers(),
+        )
+        assert response.status_code == 400
+        assert response.json() == {"error": "unknown_fields", "fields": ["address"]}
+
+    async def test_unknown_person_has_no_family(self, client):
+        response = await client.post(
+            "/v1/datasets/family/query",
+            json={"subject": "1234567890121", "fields": ["children"]},
+            headers=headers(),
+        )
+        assert response.status_code == 404
+
+    async def test_a_match_check_answers_without_values(self, client):
+        response = await client.post(
+            "/v1/datasets/marital_status/match",
+            json={"subject": SOMCHAI, "match": {"marital_status": "married"}},
+            headers=headers(),
+        )
+        assert response.json()["match"] is False and "fields" not in response.json()

@@ -11,9 +11,11 @@ from identity.models import Citizen
 from services.catalogue.service import get_catalogue
 from services.dopa.people import person_to_record
 from services.exchange.client import Exchange
+from services.exchange.signing import key_id_for
 from services.petitions.models import Petition
 from services.petitions.processing import ProcessingContext
 from services.petitions.service import submit_petition
+from tests.fixtures.exchange import PORTAL_KEY, REGISTRY_KEY, signed_by
 
 SERVICE = "dopa.residence-certificate"
 
@@ -46,12 +48,21 @@ def create_petition(db: Session, citizen: Citizen, **overrides: Any) -> Petition
     return petition
 
 
-def registry_answering(handler: Any) -> Exchange:
-    """An exchange whose DOPA registry is `handler` (an httpx.MockTransport handler)."""
+def registry_answering(handler: Any, *, signed: bool = True, **options: Any) -> Exchange:
+    """An exchange whose DOPA registry is `handler` (an httpx.MockTransport handler), its
+    answers signed with `REGISTRY_KEY` unless `signed` is false."""
+    transport = httpx.MockTransport(signed_by(REGISTRY_KEY, handler) if signed else handler)
     return Exchange(
-        registry_urls={"dopa": "http://registry.test"},
-        api_key="k",
-        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        **{
+            "registry_urls": {"dopa": "http://registry.test"},
+            "api_key": "k",
+            "http": httpx.Client(transport=transport),
+            "signing_key": PORTAL_KEY,
+            "key_id": key_id_for(PORTAL_KEY.public_key()),
+            "registry_keys": {"dopa": REGISTRY_KEY.public_key()},
+            "sleep": lambda seconds: None,
+            **options,
+        }
     )
 
 
