@@ -28,6 +28,9 @@ class Delegation(SQLModel, table=True):
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
     grantor_id: int = Field(foreign_key="citizen.id", index=True)
     grantee_national_id: str = Field(max_length=13, index=True)
+    # "grant": given by the grantor from their account; "parent": derived from the population
+    # register (a parent acts for a child under 20), renewed whenever the register confirms it.
+    basis: str = Field(default="grant", max_length=16)
     # Service codes, or ["*"] for every service.
     services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)

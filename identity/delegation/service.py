@@ -61,6 +61,45 @@ def grant_delegation(
     return delegation
 
 
+def record_parental_delegation(
+    db: Session, *, child: Citizen, parent_national_id: str, until: datetime
+) -> Delegation:
+    """A parent may act for their minor child in every service (parental power, Civil and
+    Commercial Code s.1566), as the population register shows it.
+
+    Derived, not granted: the caller has just read the parent-child link from the register.
+    Renewed (the same row, a later expiry) each time the register confirms it; `until` is the
+    child's majority or the next time it must be confirmed, whichever is sooner.
+    """
+    now = utcnow()
+    if until <= now:
+        raise InvalidDelegationExpiryError()
+    existing = db.exec(
+        select(Delegation).where(
+            Delegation.grantor_id == child.id,
+            Delegation.grantee_national_id == parent_national_id,
+            Delegation.basis == "parent",
+            col(Delegation.revoked_at).is_(None),
+        )
+    ).first()
+    if existing is not None:
+        existing.expires_at = until
+        db.add(existing)
+        db.flush()
+        return existing
+    delegation = Delegation(
+        grantor_id=child.id,  # type: ignore[arg-type]
+        grantee_national_id=parent_national_id,
+        basis="parent",
+        services=[ALL_SERVICES],
+        created_at=now,
+        expires_at=until,
+    )
+    db.add(delegation)
+    db.flush()
+    return delegation
+
+
 def revoke_delegation(db: Session, *, grantor_id: int, delegation_id: str) -> Delegation:
     """Ends a delegation at once; only its grantor may (404 for anyone else: never reveal it)."""
     delegation = db.get(Delegation, delegation_id) if delegation_id else None

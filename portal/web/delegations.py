@@ -24,6 +24,7 @@ from portal.deps import CurrentCitizen, Db
 from portal.errors import PortalError
 from portal.templating import render
 from services.catalogue.service import get_catalogue
+from services.dopa.guardianship import PURPOSE, derive_parental_delegations
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
 
@@ -68,6 +69,19 @@ def grant(
     return RedirectResponse("/me/delegations", status_code=303)
 
 
+@router.post("/me/delegations/children", dependencies=[CsrfProtected])
+def find_children(request: Request, db: Db, citizen: CurrentCitizen) -> Response:
+    """Reads the citizen's children from the population register: a parent may act for each
+    child under 20 (the read is in the parent's "Who used my data")."""
+    try:
+        found = derive_parental_delegations(
+            db, exchange=request.app.state.processing.exchange, parent=citizen
+        )
+    except PortalError as error:
+        return _render(request, db, citizen, error=error)
+    return RedirectResponse(f"/me/delegations?children={len(found)}", status_code=303)
+
+
 @router.post("/me/delegations/{delegation_id}/revoke", dependencies=[CsrfProtected])
 def revoke(delegation_id: str, db: Db, citizen: CurrentCitizen) -> RedirectResponse:
     revoke_delegation(db, grantor_id=citizen.id, delegation_id=delegation_id)  # type: ignore[arg-type]
@@ -88,4 +102,6 @@ def _render(
         names={s.code: s.name for s in get_catalogue().services},
         now=utcnow(),
         error=error,
+        register_purpose=PURPOSE,
+        children_found=request.query_params.get("children"),
     )

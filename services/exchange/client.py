@@ -148,7 +148,7 @@ class Exchange:
                 purpose_th=request.purpose_th,
                 purpose_en=request.purpose_en,
                 accessed_by=request.accessed_by,
-                petition_id=request.petition_id,
+                petition_id=request.petition_id or None,
                 request_id=request_id,
             )
         )
@@ -184,7 +184,7 @@ class Exchange:
             request_id=request_id,
             agency=agency,
             dataset=dataset.name,
-            petition_id=request.petition_id,
+            petition_id=request.petition_id or None,
             consent_id=request.consent_id,
             purpose=request.purpose_en,
             request_sha256=_sha256(body),
