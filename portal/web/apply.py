@@ -19,10 +19,15 @@ from portal.deps import CurrentCitizen, Db
 from portal.errors import PortalError
 from portal.forms import PetitionForm, petition_form
 from portal.templating import render
-from portal.web.catalogue import describe_evidence, evidence_items
+from portal.web.catalogue import describe_items, evidence_items
 from services.agencies import get_agency
 from services.catalogue.service import get_catalogue
-from services.petitions.bundles import bundle_parts, bundle_questions, submit_bundle
+from services.petitions.bundles import (
+    bundle_evidence,
+    bundle_parts,
+    bundle_questions,
+    submit_bundle,
+)
 from services.petitions.service import ANSWER_PROBLEMS, UploadStore, submit_petition
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
@@ -191,17 +196,13 @@ def _render_bundle(
     catalogue = get_catalogue()
     bundle = catalogue.get_bundle(code)
     parts = bundle_parts(catalogue, bundle)
-    evidence: dict[str, object] = {}
-    for part in parts:
-        for view in describe_evidence(part):
-            evidence.setdefault(view.spec.dataset, view)
     return render(
         request,
         "apply_bundle.html",
         status_code=error.status_code if error else 200,
         bundle=bundle,
         parts=[(p, get_agency(p.agency)) for p in parts],
-        evidence=list(evidence.values()),
+        evidence=describe_items(bundle_evidence(parts)),
         questions=bundle_questions(parts),
         uploads=[u for p in parts for u in p.uploads],
         approvals=[p.approval for p in parts if p.approval],

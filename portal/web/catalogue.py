@@ -156,8 +156,13 @@ def _contract(item: EvidenceSpec) -> DatasetContract | None:
 
 def describe_evidence(service: ServiceDefinition) -> list[EvidenceView]:
     """What the portal will fetch for a service, with agency and field labels, for display."""
+    return describe_items(service.evidence)
+
+
+def describe_items(items: Iterable[EvidenceSpec]) -> list[EvidenceView]:
+    """Evidence items with their agency and field labels, for display."""
     views = []
-    for item in service.evidence:
+    for item in items:
         contract = _contract(item)
         views.append(
             EvidenceView(

@@ -40,11 +40,17 @@ def bundle_questions(parts: list[ServiceDefinition]) -> list[FormFieldSpec]:
 
 
 def bundle_evidence(parts: list[ServiceDefinition]) -> list[EvidenceSpec]:
-    """Each dataset once (the first part's wording), so the citizen consents once for all."""
+    """Each dataset once (the first part's wording), so the citizen consents once for all.
+
+    A copy may replace the fetch only if every part that needs the dataset accepts a copy;
+    otherwise declining would fail for the parts that do not.
+    """
     seen: dict[str, EvidenceSpec] = {}
     for part in parts:
         for item in part.evidence:
-            seen.setdefault(item.dataset, item)
+            first = seen.setdefault(item.dataset, item)
+            if first.upload_instead is not None and item.upload_instead is None:
+                seen[item.dataset] = first.model_copy(update={"upload_instead": None})
     return list(seen.values())
 
 

@@ -88,12 +88,14 @@ class TestHouseOwnerApproval:
         assert refused.status_code == 404
         assert petition_of(db, MOVE_IN).state == PetitionState.AWAITING_APPROVAL
 
-        done = owner.post(form["action"], data=dict(form["fields"], decision="approve"),
-                          follow_redirects=False)
+        done = owner.post(
+            form["action"], data=dict(form["fields"], decision="approve"), follow_redirects=False
+        )
         assert done.status_code == 303 and done.headers["location"] == "/me/approvals?decided=1"
         assert petition_of(db, MOVE_IN).state == PetitionState.SUBMITTED
-        again = owner.post(form["action"], data=dict(form["fields"], decision="decline"),
-                           follow_redirects=False)
+        again = owner.post(
+            form["action"], data=dict(form["fields"], decision="decline"), follow_redirects=False
+        )
         assert again.status_code == 404
         assert "/me/approvals/" not in owner.get("/me/approvals").text
 
@@ -115,8 +117,9 @@ class TestHouseOwnerApproval:
         url = self.file(client, people)
         owner = signed_in(app, people[1])
         form = self.decision_form(owner)
-        done = owner.post(form["action"], data=dict(form["fields"], decision="decline"),
-                          follow_redirects=False)
+        done = owner.post(
+            form["action"], data=dict(form["fields"], decision="decline"), follow_redirects=False
+        )
         assert done.status_code == 303
         petition = petition_of(db, MOVE_IN)
         assert petition.state == PetitionState.REJECTED
@@ -220,7 +223,8 @@ class TestBundleOverTheWeb:
     def test_a_bad_answer_files_no_part(self, client, people, db: Session):
         sign_in(client, people[0])
         answer = client.post(
-            self.URL, data=self.fields(client) | {"answer_bank_account": "12"},
+            self.URL,
+            data=self.fields(client) | {"answer_bank_account": "12"},
             follow_redirects=False,
         )
         assert answer.status_code == 400
@@ -267,7 +271,9 @@ class TestReportingAnError:
             follow_redirects=False,
         )
         assert sent.status_code == 303
-        events = db.exec(select(PetitionEvent).where(PetitionEvent.petition_id == petition.id)).all()
+        events = db.exec(
+            select(PetitionEvent).where(PetitionEvent.petition_id == petition.id)
+        ).all()
         reported = [e for e in events if e.note.startswith("error reported")]
         assert len(reported) == 1 and "บ้านเลขที่ผิด" in reported[0].note
         assert reported[0].from_state == reported[0].to_state == PetitionState.ISSUED
@@ -277,11 +283,18 @@ class TestReportingAnError:
         self, client, app, people, process_jobs, db: Session
     ):
         url = self.issued_petition(client, people, process_jobs)
-        assert client.get(f"{url}/report-error", params={"dataset": "dol.land_title"}).status_code == 404
+        assert (
+            client.get(f"{url}/report-error", params={"dataset": "dol.land_title"}).status_code
+            == 404
+        )
         other = signed_in(app, people[1])
-        assert other.get(f"{url}/report-error", params={"dataset": "dopa.population"}).status_code == 404
+        assert (
+            other.get(f"{url}/report-error", params={"dataset": "dopa.population"}).status_code
+            == 404
+        )
         token = re.search(
-            r'name="csrf_token" value="([^"]+)"', other.get("/services/dopa.residence-certificate/apply").text
+            r'name="csrf_token" value="([^"]+)"',
+            other.get("/services/dopa.residence-certificate/apply").text,
         ).group(1)
         refused = other.post(
             f"{url}/report-error",
@@ -296,7 +309,8 @@ class TestReportingAnError:
     def test_reporting_needs_the_csrf_token(self, client, people, process_jobs, db: Session):
         url = self.issued_petition(client, people, process_jobs)
         refused = client.post(
-            f"{url}/report-error", data={"dataset": "dopa.population", "details": "x"},
+            f"{url}/report-error",
+            data={"dataset": "dopa.population", "details": "x"},
             follow_redirects=False,
         )
         assert refused.status_code == 403

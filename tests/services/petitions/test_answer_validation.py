@@ -72,7 +72,11 @@ CASES = [
     ({"kind": "citizen_id"}, "310390012345", "invalid_citizen_id"),  # 12 digits
     ({"kind": "citizen_id"}, "31039OO123458", "invalid_citizen_id"),
     ({"kind": "juristic_id"}, JURISTIC, None),
-    ({"kind": "juristic_id"}, JURISTIC[:-1] + str((int(JURISTIC[-1]) + 1) % 10), "invalid_juristic_id"),
+    (
+        {"kind": "juristic_id"},
+        JURISTIC[:-1] + str((int(JURISTIC[-1]) + 1) % 10),
+        "invalid_juristic_id",
+    ),
     ({"kind": "juristic_id"}, "3103900123458", "invalid_juristic_id"),  # a person's, not 0…
     ({"kind": "phone"}, "0812345678", None),
     ({"kind": "phone"}, "021234567", None),  # 9 digits: a Bangkok landline

@@ -7,7 +7,12 @@ from sqlmodel import Session, select
 
 from services.catalogue.service import get_catalogue
 from services.petitions.approvals import decide_approval, pending_approvals
-from services.petitions.bundles import bundle_evidence, bundle_parts, bundle_questions, submit_bundle
+from services.petitions.bundles import (
+    bundle_evidence,
+    bundle_parts,
+    bundle_questions,
+    submit_bundle,
+)
 from services.petitions.errors import (
     ApprovalNotFoundError,
     InvalidAnswersError,
@@ -123,7 +128,10 @@ class TestBundles:
         citizen = create_citizen(db, people[0])
         first = self.new_baby(db, citizen)
         db.commit()
-        assert [p.service_code for p in first] == ["nhso.newborn-registration", "sso.child-allowance"]
+        assert [p.service_code for p in first] == [
+            "nhso.newborn-registration",
+            "sso.child-allowance",
+        ]
         assert len({p.bundle_id for p in first}) == 1 and first[0].bundle_id
         assert {p.bundle_code for p in first} == {"bundle.new-baby"}
         again = self.new_baby(db, citizen)
@@ -138,3 +146,11 @@ class TestBundles:
         assert caught.value.details["fields"] == {"bank_account": "invalid_format"}
         db.rollback()
         assert db.exec(select(Petition)).all() == []
+
+
+def test_a_bundle_offers_a_copy_only_where_every_part_accepts_one():
+    catalogue = get_catalogue()
+    parts = bundle_parts(catalogue, catalogue.get_bundle("bundle.moving-house"))
+    assert parts[0].evidence_item("dopa.population").upload_instead is not None  # the move-in
+    merged = {e.dataset: e for e in bundle_evidence(parts)}
+    assert merged["dopa.population"].upload_instead is None

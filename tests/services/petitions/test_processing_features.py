@@ -129,7 +129,12 @@ class TestUploadedCopies:
     ):
         service = sample(
             evidence=[
-                {"dataset": "dopa.population", "fields": ["address"], "upload_instead": _TEXT, **_WHY},
+                {
+                    "dataset": "dopa.population",
+                    "fields": ["address"],
+                    "upload_instead": _TEXT,
+                    **_WHY,
+                },
                 {"dataset": "dopa.birth_record", "fields": ["birthdate"], **_WHY},
             ]
         )
@@ -156,7 +161,12 @@ class TestUploadedCopies:
     ):
         service = sample(
             evidence=[
-                {"dataset": "dopa.population", "fields": ["address"], "upload_instead": _TEXT, **_WHY}
+                {
+                    "dataset": "dopa.population",
+                    "fields": ["address"],
+                    "upload_instead": _TEXT,
+                    **_WHY,
+                }
             ]
         )
         petition = submit_petition(
@@ -175,7 +185,14 @@ class TestUploadedCopies:
 class TestMatchChecks:
     SERVICE = sample(
         form=[{"name": "house", "label": _TEXT, "pattern": "[0-9]{11}"}],
-        evidence=[{"dataset": "dopa.population", "mode": "match", "match": {"house_id": "form:house"}, **_WHY}],
+        evidence=[
+            {
+                "dataset": "dopa.population",
+                "mode": "match",
+                "match": {"house_id": "form:house"},
+                **_WHY,
+            }
+        ],
     )
 
     def file(self, db: Session, people) -> Petition:  # type: ignore[no-untyped-def]
@@ -294,7 +311,10 @@ class TestBundleSiblings:
             bundle=catalogue.get_bundle("bundle.moving-house"),
             citizen=citizen,
             consented_datasets=[
-                "dopa.population", "dlt.vehicles", "dlt.driving_licence", "sso.insured"
+                "dopa.population",
+                "dlt.vehicles",
+                "dlt.driving_licence",
+                "sso.insured",
             ],
             answers=MOVE_IN_ANSWERS,
             channel="web",
@@ -380,7 +400,9 @@ class TestDefinitionSnapshot:
     def changed_catalogue(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         real = get_catalogue()
         service = real.get("dopa.residence-certificate")
-        changed = service.model_copy(update={"decision": "one_officer", "version": service.version + 1})
+        changed = service.model_copy(
+            update={"decision": "one_officer", "version": service.version + 1}
+        )
         catalogue = Catalogue(
             services=tuple(changed if s.code == service.code else s for s in real.services),
             bundles=real.bundles,

@@ -60,8 +60,14 @@ def move_in_answers(owner: str = SOMYING) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("data", "kind"),
-    [(PDF, "application/pdf"), (JPEG, "image/jpeg"), (PNG, "image/png"), (b"GIF89a", None),
-     (b"<html>%PDF-", None), (b"", None)],
+    [
+        (PDF, "application/pdf"),
+        (JPEG, "image/jpeg"),
+        (PNG, "image/png"),
+        (b"GIF89a", None),
+        (b"<html>%PDF-", None),
+        (b"", None),
+    ],
 )
 def test_the_type_comes_from_the_content(data, kind):
     assert sniff_type(data) == kind
@@ -172,7 +178,10 @@ class TestDeclinedFetchWithACopy:
             consented_datasets=["dopa.population"],
             answers=move_in_answers(),
             channel="web",
-            uploads={"dopa.population": ReceivedFile("c.pdf", PDF), "other": ReceivedFile("x", PDF)},
+            uploads={
+                "dopa.population": ReceivedFile("c.pdf", PDF),
+                "other": ReceivedFile("x", PDF),
+            },
             upload_store=store,
         )
         db.commit()
