@@ -28,6 +28,7 @@ from services.petitions.queries import (
     get_citizen_petition,
     list_citizen_petitions,
     list_petition_events,
+    waiting_for_a_registry,
 )
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
@@ -59,6 +60,8 @@ def petition_status(
         others=_other_people(db, [petition], citizen),
         working=petition.state not in WAITING_FOR_A_PERSON,
         fetched=fetched_evidence(petition),
+        delayed=petition.state == PetitionState.EVIDENCE_PENDING
+        and waiting_for_a_registry(db, petition_id=petition.id),
         uploads=list(uploaded_items(db, petition.id).values()),
         approval=approval_for(db, petition_id=petition.id),
         siblings=[

@@ -46,4 +46,26 @@ def land_title_abstract_context(
     }
 
 
-CONTEXTS = {"land_title_abstract": land_title_abstract_context}
+def land_ownership_context(
+    *, evidence: dict[str, Any], holder: dict[str, str], answers: dict[str, str]
+) -> dict[str, Any]:
+    """Context for `templates/certificates/land_ownership.html`: the register confirmed (a
+    match, no value read) that the holder owns the deed; the deed's public entries locate it."""
+    if evidence.get("dol.title_owner", {}).get("match") is not True:
+        raise ValueError("the land register did not confirm the ownership")
+    title = evidence["dol.land_title"]
+    area = title.get("area") or {}
+    return {
+        "holder": holder,
+        "deed_no": title["deed_no"],
+        "land_office_th": title["land_office_th"],
+        "land_office_en": title["land_office_en"],
+        "parcel": {k: str(v or "") for k, v in (title.get("parcel") or {}).items()},
+        "area": {k: str(area.get(k) or "0") for k in ("rai", "ngan", "square_wah")},
+    }
+
+
+CONTEXTS = {
+    "land_title_abstract": land_title_abstract_context,
+    "land_ownership": land_ownership_context,
+}

@@ -11,7 +11,7 @@ from identity.models import Citizen
 from identity.officers.authz import require_petition_access
 from identity.officers.models import Officer, OfficerRole
 from services.petitions.errors import PetitionNotFoundError
-from services.petitions.models import Petition, PetitionEvent
+from services.petitions.models import JobState, Petition, PetitionEvent, PetitionJob
 
 OFFICER_LIST_LIMIT = 50
 
@@ -85,3 +85,16 @@ def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Pet
         raise PetitionNotFoundError()
     require_petition_access(officer, petition.service_code)
     return petition
+
+
+def waiting_for_a_registry(db: Session, *, petition_id: str) -> bool:
+    """Whether the petition's work is being retried because a registry did not answer, so the
+    citizen can be told that it waits and will continue by itself."""
+    job = db.exec(
+        select(PetitionJob).where(
+            PetitionJob.petition_id == petition_id,
+            PetitionJob.state == JobState.PENDING,
+            PetitionJob.attempts > 0,
+        )
+    ).first()
+    return job is not None

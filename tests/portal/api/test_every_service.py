@@ -30,6 +30,7 @@ ANSWERS: dict[str, dict[str, str]] = {
     },
     "rd.tax-residence-certificate": {"tax_year": "2567", "country": "Japan"},
     "dol.land-title-abstract": {"title_deed": SOMCHAI_DEED},
+    "dol.ownership-confirmation": {"title_deed": SOMCHAI_DEED},
     "dbd.company-affidavit": {"juristic_id": SOMCHAI_COMPANY},
     "rtp.criminal-record-certificate": {"purpose": "visa", "country": "Japan"},
     "sso.child-allowance": {
@@ -121,3 +122,22 @@ def test_an_unknown_company_is_rejected_with_a_reason(client, token, process_job
     process_jobs()
     petition = client.get(f"/api/v1/petitions/{created.json()['id']}", headers=headers).json()
     assert petition["state"] == "rejected" and petition["decision_reason_en"]
+
+
+def test_ownership_of_someone_elses_deed_is_not_confirmed(client, token, process_jobs, engine):
+    """The match check answers "no" for Somying's deed: rejected, and no value was read."""
+    body = {
+        "service_code": "dol.ownership-confirmation",
+        "consent": ["dol.title_owner"],
+        "answers": {"title_deed": "50-45678"},
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    created = client.post("/api/v1/petitions", json=body, headers=headers)
+    assert created.status_code == 202, created.text
+    process_jobs()
+    petition = client.get(f"/api/v1/petitions/{created.json()['id']}", headers=headers).json()
+    assert petition["state"] == "rejected"
+    assert "does not confirm" in petition["decision_reason_en"]
+    with Session(engine) as db:
+        stored = db.get(Petition, created.json()["id"])
+        assert "dol.land_title" not in stored.evidence  # nothing read after a "no"

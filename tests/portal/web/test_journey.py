@@ -123,6 +123,8 @@ def test_registry_outage_parks_the_petition_and_it_resumes(
     process_jobs()
     petition = db.exec(select(Petition)).one()
     assert petition.state == PetitionState.EVIDENCE_PENDING
+    page = client.get(submitted.headers["location"]).text
+    assert 'id="registry-delay"' in page  # the citizen is told it waits, and need not re-apply
     exchange.registry_urls.update(real_urls)
     from sqlalchemy import update
 
@@ -133,7 +135,8 @@ def test_registry_outage_parks_the_petition_and_it_resumes(
     process_jobs()
     db.expire_all()
     assert db.exec(select(Petition)).one().state == PetitionState.ISSUED
-    assert client.get(submitted.headers["location"]).status_code == 200
+    page = client.get(submitted.headers["location"])
+    assert page.status_code == 200 and 'id="registry-delay"' not in page.text
 
 
 def test_a_damaged_stored_pdf_is_reported_not_served(client, people, process_jobs, settings):
