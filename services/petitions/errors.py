@@ -83,3 +83,18 @@ class ApproverInvalidError(BadRequestError):
     code = "approver_invalid"
     default_th = "เลขประจำตัวประชาชนของผู้ให้ความยินยอมไม่ถูกต้อง"
     default_en = "The citizen ID of the person who must approve is not valid"
+
+
+class PersonNotYoursError(ForbiddenError):
+    """A form names another person whose records would be read, and the petitioner may not act
+    for them: nobody may look a stranger up by typing their citizen ID."""
+
+    code = "person_not_yours"
+    default_th = (
+        "ท่านระบุได้เฉพาะบุตรที่ทะเบียนราษฎรแสดงว่าเป็นบุตรของท่าน หรือผู้ที่มอบอำนาจให้ท่าน "
+        "กรุณาค้นหาบุตรของท่านที่หน้า “ทำแทนผู้อื่น” ก่อน"
+    )
+    default_en = (
+        "You can name only a child the population register shows as yours, or someone who "
+        "gave you a delegation: first find your children under “Acting for others”"
+    )

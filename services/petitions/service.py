@@ -17,7 +17,9 @@ from identity.citizen_ids import is_valid_citizen_id, is_valid_juristic_id
 from identity.delegation.errors import NoActiveDelegationError
 from identity.delegation.service import find_active_delegation
 from identity.models import Citizen
+from identity.sessions import get_citizen_by_national_id
 from portal.db import utcnow
+from services.agencies import get_agency
 from services.catalogue.definitions import FormFieldSpec, ServiceDefinition
 from services.petitions.errors import (
     ApproverInvalidError,
@@ -26,6 +28,7 @@ from services.petitions.errors import (
     ConsentRequiredError,
     IdempotencyConflictError,
     InvalidAnswersError,
+    PersonNotYoursError,
     UploadRejectedError,
     UploadRequiredError,
 )
@@ -190,6 +193,7 @@ def submit_petition(
     if filer.ial < service.min_ial:
         raise AssuranceTooLowError(required=service.min_ial, current=filer.ial)
     clean_answers = validate_answers(service, answers)
+    _check_people_named(db, service, clean_answers, subject=citizen)
     files = _checked_uploads(service, set(consented_datasets), uploads or {}, upload_store)
     approver = _approver(service, clean_answers, citizen)
 
@@ -307,6 +311,38 @@ def _checked_uploads(
         raise UploadRejectedError(item=next(iter(wanted)), reason="channel")
     limit = store.limit_bytes if store else 0
     return {item: (f, check_upload(item, f, limit=limit)) for item, f in wanted.items()}
+
+
+def _check_people_named(
+    db: Session, service: ServiceDefinition, answers: dict[str, str], *, subject: Citizen
+) -> None:
+    """Another person whose records the petition reads (a child, for the child allowance)
+    must be someone the petition's subject may act for: a child the population register shows
+    as theirs (a derived delegation) or someone who gave them a delegation for this service.
+    Otherwise anyone could read a stranger's records by typing a citizen ID."""
+    for item in service.evidence:
+        if not item.subject.startswith("form:"):
+            continue
+        agency = get_agency(item.agency)
+        contract = agency.dataset(item.dataset_name) if agency else None
+        if contract is None or contract.subject_kind != "citizen_id":
+            continue  # a deed or a company, not a person
+        named = answers.get(item.subject.removeprefix("form:"), "")
+        if named == subject.national_id:
+            continue
+        person = get_citizen_by_national_id(db, national_id=named)
+        delegation = (
+            find_active_delegation(
+                db,
+                grantee_national_id=subject.national_id,
+                grantor_id=person.id,  # type: ignore[arg-type]
+                service_code=service.code,
+            )
+            if person is not None
+            else None
+        )
+        if delegation is None:
+            raise PersonNotYoursError(field=item.subject.removeprefix("form:"))
 
 
 def _approver(service: ServiceDefinition, answers: dict[str, str], citizen: Citizen) -> str | None:

@@ -15,6 +15,7 @@ from services.catalogue.service import get_catalogue
 from services.exchange.models import DataAccess
 from services.petitions.models import Petition
 from tests.fixtures.identity import obtain_access_token
+from tests.services.petitions.factories import make_parent_of
 
 SOMCHAI_DEED = "10-12345"
 SOMCHAI_COMPANY = "0105556043212"
@@ -50,8 +51,11 @@ SERVICES = [s for s in get_catalogue().services if "api" in s.channels]
 
 
 @pytest.fixture
-def token(settings, people) -> str:
-    return obtain_access_token(settings, people[0])
+def token(settings, people, engine) -> str:
+    token = obtain_access_token(settings, people[0])
+    with Session(engine) as db:  # as "Find my children in the population register" does
+        make_parent_of(db, parent_national_id=people[0].national_id, child_national_id=NEWBORN)
+    return token
 
 
 def test_the_catalogue_holds_what_the_issue_asks_for():
@@ -141,3 +145,19 @@ def test_ownership_of_someone_elses_deed_is_not_confirmed(client, token, process
     with Session(engine) as db:
         stored = db.get(Petition, created.json()["id"])
         assert "dol.land_title" not in stored.evidence  # nothing read after a "no"
+
+
+def test_a_stranger_cannot_be_looked_up_by_typing_their_id(client, token, engine, people):
+    """Naming someone who is not one's child (Somying) is refused before anything is read."""
+    body = {
+        "service_code": "nhso.newborn-registration",
+        "consent": ["dopa.population", "dopa.birth_record"],
+        "answers": {"child_national_id": people[1].national_id, "hospital": "Kluaynamthai"},
+    }
+    refused = client.post(
+        "/api/v1/petitions", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 403 and refused.json()["error"] == "person_not_yours"
+    with Session(engine) as db:
+        assert db.exec(select(Petition)).all() == []
+        assert db.exec(select(DataAccess)).all() == []

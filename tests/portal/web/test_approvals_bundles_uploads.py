@@ -19,6 +19,7 @@ from services.petitions.models import (
 )
 from services.petitions.uploads import uploads_dir
 from tests.fixtures.identity import parse_forms, sign_in
+from tests.services.petitions.factories import make_parent_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 MOVE_IN = "dopa.move-in"
@@ -193,6 +194,18 @@ class TestUploadsOverTheWeb:
 
 class TestBundleOverTheWeb:
     URL = "/bundles/bundle.new-baby/apply"
+
+    @pytest.fixture(autouse=True)
+    def somchai_is_the_parent(self, client, db: Session, people) -> None:
+        make_parent_of(
+            db, parent_national_id=people[0].national_id, child_national_id="1103900773219"
+        )
+
+    def test_naming_a_child_who_is_not_yours_files_nothing(self, client, people, db: Session):
+        sign_in(client, people[1])  # Somying: the register shows no child of hers
+        answer = client.post(self.URL, data=self.fields(client), follow_redirects=False)
+        assert answer.status_code == 403
+        assert db.exec(select(Petition)).all() == []
 
     def fields(self, client: TestClient, **answers: str) -> dict[str, str]:
         return dict(

@@ -81,3 +81,27 @@ def population_answer(person: Any, **changes: Any):  # type: ignore[no-untyped-d
 
 def context_for(exchange: Exchange, data_dir: Any) -> ProcessingContext:
     return ProcessingContext(exchange=exchange, data_dir=data_dir, base_url="http://testserver")
+
+
+def make_parent_of(db: Session, *, parent_national_id: str, child_national_id: str) -> Citizen:
+    """What "Find my children in the population register" records: the child's row and a
+    parental delegation to the parent, so the parent may name the child on a form."""
+    from datetime import timedelta
+
+    from identity.delegation.service import record_parental_delegation
+    from identity.sessions import get_citizen_by_national_id
+    from portal.db import utcnow
+
+    child = get_citizen_by_national_id(db, national_id=child_national_id)
+    if child is None:
+        child = Citizen(national_id=child_national_id, subject="", issuer="")
+        db.add(child)
+        db.flush()
+    record_parental_delegation(
+        db,
+        child=child,
+        parent_national_id=parent_national_id,
+        until=utcnow() + timedelta(days=30),
+    )
+    db.commit()
+    return child

@@ -26,7 +26,7 @@ from services.petitions.models import (
     PetitionState,
 )
 from services.petitions.service import submit_petition
-from tests.services.petitions.factories import create_citizen
+from tests.services.petitions.factories import create_citizen, make_parent_of
 
 ANSWERS = {
     "house_id": "10300012345",
@@ -107,6 +107,9 @@ class TestBundles:
 
     def new_baby(self, db: Session, citizen, **changes: str):  # type: ignore[no-untyped-def]
         catalogue = get_catalogue()
+        make_parent_of(
+            db, parent_national_id=citizen.national_id, child_national_id="1103900773219"
+        )
         return submit_bundle(
             db,
             catalogue=catalogue,

@@ -32,6 +32,7 @@ from tests.services.petitions.factories import (
     context_for,
     create_citizen,
     create_petition,
+    make_parent_of,
     population_answer,
     registry_answering,
 )
@@ -261,6 +262,9 @@ class TestSubjects:
     ):
         parent, child = people[0], people[3]
         citizen = create_citizen(db, parent)
+        make_parent_of(
+            db, parent_national_id=parent.national_id, child_national_id=child.national_id
+        )
         submit_petition(
             db,
             citizen=citizen,
@@ -285,6 +289,9 @@ class TestSubjects:
     ):
         citizen = create_citizen(db, people[0])
         child = create_citizen(db, people[3])
+        make_parent_of(
+            db, parent_national_id=people[0].national_id, child_national_id=people[3].national_id
+        )
         submit_petition(
             db,
             citizen=citizen,
