@@ -17,7 +17,13 @@ from identity.provider.accounts import ProviderAccount, ProviderClient
 from identity.provider.app import create_provider_app
 from portal.settings import Settings
 from services.agencies import AGENCY_MODULES
-from services.dopa.people import Person, PersonStatus, address_line_th, synthetic_population
+from services.dopa.people import (
+    Person,
+    PersonStatus,
+    address_line_th,
+    age_on,
+    synthetic_population,
+)
 from services.exchange.registry import create_registry_app
 from services.exchange.signing import key_id_for, load_or_create_private_key, write_public_key
 
@@ -67,15 +73,12 @@ def provider_account(person: Person, *, ial: float) -> ProviderAccount:
 def demo_account_holders(people: list[Person]) -> list[Person]:
     """Who may sign in at the development provider: the living, 15 and over (ID-card holders
     who can enrol for a digital ID); children and the deceased stay in the registry only."""
-    adults = [p for p in people if p.status == PersonStatus.ALIVE and _age(p.birthdate) >= 15]
+    adults = [
+        p
+        for p in people
+        if p.status == PersonStatus.ALIVE and age_on(p.birthdate, date.today()) >= 15
+    ]
     return adults[:DEMO_ACCOUNTS]
-
-
-def _age(birthdate: date) -> int:
-    today = date.today()
-    return (
-        today.year - birthdate.year - ((today.month, today.day) < (birthdate.month, birthdate.day))
-    )
 
 
 def demo_population() -> list[Person]:

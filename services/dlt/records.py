@@ -14,7 +14,7 @@ import random
 from dataclasses import asdict
 from datetime import date, timedelta
 
-from services.dopa.people import BANGKOK, REFERENCE_DATE, Person, PersonStatus
+from services.dopa.people import BANGKOK, REFERENCE_DATE, Person, PersonStatus, age_on, years_after
 
 LICENCE_AGE = 18
 FULL_POINTS = "12"  # behaviour points every licence holder starts with (Land Traffic Act B.E. 2522)
@@ -64,18 +64,6 @@ _COLOURS = (
 )
 # Consonants used on plates (vowels and tone marks never are).
 _PLATE_LETTERS = "กขคฆงจฉชฌญฎฐฒณดตถทธนบปผพภมยรลวศษสหฬอฮ"
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def _age(birthdate: date) -> int:
-    on = REFERENCE_DATE
-    return on.year - birthdate.year - ((on.month, on.day) < (birthdate.month, birthdate.day))
 
 
 def _random_date(rng: random.Random, start: date, end: date) -> date:
@@ -133,14 +121,14 @@ def _plate(rng: random.Random, person: Person, *, motorcycle: bool) -> str:
 
 
 def _random_vehicle(rng: random.Random, person: Person, *, motorcycle: bool) -> dict[str, str]:
-    first = max(_years_after(person.birthdate, LICENCE_AGE), date(2000, 1, 1))
+    first = max(years_after(person.birthdate, LICENCE_AGE), date(2000, 1, 1))
     registered_on = _random_date(rng, first, REFERENCE_DATE - timedelta(days=30))
     # Annual tax runs to the anniversary of registration; about one owner in ten is overdue.
-    due = _years_after(registered_on, REFERENCE_DATE.year - registered_on.year)
+    due = years_after(registered_on, REFERENCE_DATE.year - registered_on.year)
     if due < REFERENCE_DATE:
-        due = _years_after(due, 1)
+        due = years_after(due, 1)
     if rng.random() < 0.1:
-        due = _years_after(due, -1)
+        due = years_after(due, -1)
     brand, model = rng.choice(_MOTORCYCLE_MODELS if motorcycle else _CAR_MODELS)
     return _vehicle(
         person,
@@ -158,14 +146,14 @@ def _random_licence(rng: random.Random, person: Person, kind: str) -> dict[str, 
     """A temporary licence for two years, then five-year licences that end on the holder's
     birthday; a few holders let it lapse. The number, prefixed with the Buddhist-era year of
     first issue, stays the same through renewals."""
-    adult = _years_after(person.birthdate, LICENCE_AGE)
+    adult = years_after(person.birthdate, LICENCE_AGE)
     issued_on = _random_date(rng, max(adult, date(1995, 1, 1)), REFERENCE_DATE - timedelta(60))
     number = f"{(issued_on.year + 543) % 100:02d}{rng.randint(0, 999_999):06d}"
-    expires_on = _years_after(issued_on, 2)
+    expires_on = years_after(issued_on, 2)
     temporary = True
     while expires_on < REFERENCE_DATE and rng.random() > 0.05:
         issued_on = expires_on - timedelta(days=rng.randint(0, 60))
-        expires_on = _years_after(person.birthdate, issued_on.year + 5 - person.birthdate.year)
+        expires_on = years_after(person.birthdate, issued_on.year + 5 - person.birthdate.year)
         temporary = False
     return _licence(
         number=number,
@@ -177,7 +165,7 @@ def _random_licence(rng: random.Random, person: Person, kind: str) -> dict[str, 
 
 
 def _is_eligible(person: Person) -> bool:
-    return person.status is PersonStatus.ALIVE and _age(person.birthdate) >= LICENCE_AGE
+    return person.status is PersonStatus.ALIVE and age_on(person.birthdate) >= LICENCE_AGE
 
 
 def vehicles_of(person: Person) -> list[dict[str, str]]:

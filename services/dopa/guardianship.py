@@ -21,6 +21,7 @@ from identity.sessions import get_citizen_by_national_id
 from portal.db import utcnow
 from portal.errors import ServiceUnavailableError
 from services.dopa.contract import FAMILY
+from services.dopa.people import years_after
 from services.dopa.records import AGE_OF_MAJORITY
 from services.exchange.client import EvidenceRequest, Exchange
 from services.exchange.errors import RegistryUnavailableError, SubjectNotFoundError
@@ -75,7 +76,7 @@ def derive_parental_delegations(
     found = []
     for record in answer.get("children") or []:
         birthdate = date.fromisoformat(str(record["birthdate"]))
-        majority = _years_after(birthdate, AGE_OF_MAJORITY)
+        majority = years_after(birthdate, AGE_OF_MAJORITY)
         if majority <= today:
             continue
         child = _citizen_for(db, record, birthdate)
@@ -99,10 +100,3 @@ def _citizen_for(db: Session, record: dict[str, object], birthdate: date) -> Cit
     db.add(child)
     db.flush()
     return child
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -586,7 +586,7 @@ def _random_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max((end - start).days, 0)))
 
 
-def _years_after(day: date, years: int) -> date:
+def years_after(day: date, years: int) -> date:
     """The same day `years` later (or earlier); 29 February becomes 28 February."""
     try:
         return day.replace(year=day.year + years)
@@ -594,13 +594,13 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _age(birthdate: date) -> int:
-    on = REFERENCE_DATE
+def age_on(birthdate: date, on: date = REFERENCE_DATE) -> int:
+    """Completed years on `on`; by default on the reference day every register is drawn on."""
     return on.year - birthdate.year - ((on.month, on.day) < (birthdate.month, birthdate.day))
 
 
 def _titles(gender: Gender, birthdate: date, *, married: bool) -> tuple[str, str]:
-    if _age(birthdate) < CHILD_UNDER_YEARS:
+    if age_on(birthdate) < CHILD_UNDER_YEARS:
         return ("เด็กชาย", "Master") if gender is Gender.MALE else ("เด็กหญิง", "Miss")
     if gender is Gender.MALE:
         return "นาย", "Mr"
@@ -681,18 +681,18 @@ class _Generator:
         house_id = self.house_id(address)
         family_th, family_en = rng.choice(_FAMILY_NAMES)
         head_birth = _random_date(rng, date(1940, 1, 1), date(2000, 12, 31))
-        moved_in = _random_date(rng, _years_after(head_birth, 20), REFERENCE_DATE - timedelta(30))
+        moved_in = _random_date(rng, years_after(head_birth, 20), REFERENCE_DATE - timedelta(30))
         head_gender = rng.choice(list(Gender))
         has_spouse = rng.random() < 0.6
         # A woman who has never married keeps นางสาว; some single women are widowed or divorced.
-        head_married = has_spouse or (_age(head_birth) >= 40 and rng.random() < 0.4)
+        head_married = has_spouse or (age_on(head_birth) >= 40 and rng.random() < 0.4)
         members = [(head_gender, head_birth, head_married, (family_th, family_en))]
         if has_spouse:
             spouse_gender = Gender.FEMALE if head_gender is Gender.MALE else Gender.MALE
             spouse_birth = _random_date(
                 rng,
-                max(_years_after(head_birth, -8), date(1940, 1, 1)),
-                min(_years_after(head_birth, 8), date(2000, 12, 31)),
+                max(years_after(head_birth, -8), date(1940, 1, 1)),
+                min(years_after(head_birth, 8), date(2000, 12, 31)),
             )
             members.append((spouse_gender, spouse_birth, True, (family_th, family_en)))
             # Since the Personal Names Act (No. 3) B.E. 2548 a wife may keep her own family name.
@@ -700,14 +700,14 @@ class _Generator:
                 wife = 0 if head_gender is Gender.FEMALE else 1
                 members[wife] = (*members[wife][:3], rng.choice(_FAMILY_NAMES))
         youngest_parent = max(m[1] for m in members)
-        first_child = _years_after(youngest_parent, 20)
-        last_child = min(_years_after(youngest_parent, 42), date(2020, 12, 31))
-        birth = _random_date(rng, first_child, _years_after(first_child, 12))
+        first_child = years_after(youngest_parent, 20)
+        last_child = min(years_after(youngest_parent, 42), date(2020, 12, 31))
+        birth = _random_date(rng, first_child, years_after(first_child, 12))
         for _ in range(rng.choice((0, 0, 1, 1, 2, 2, 3))):
             if birth > last_child:
                 break
             members.append((rng.choice(list(Gender)), birth, False, (family_th, family_en)))
-            birth = _random_date(rng, _years_after(birth, 1), _years_after(birth, 5))
+            birth = _random_date(rng, years_after(birth, 1), years_after(birth, 5))
 
         people: list[Person] = []
         for gender, birthdate, married, (family_name_th, family_name_en) in members:
@@ -783,7 +783,7 @@ def _with_family_register(people: list[Person], *, adults: int, head_married: bo
                 head,
                 marital_status=rng.choice((MaritalStatus.DIVORCED, MaritalStatus.WIDOWED)),
                 marital_status_on=_random_date(
-                    rng, _years_after(head.birthdate, 25), REFERENCE_DATE - timedelta(30)
+                    rng, years_after(head.birthdate, 25), REFERENCE_DATE - timedelta(30)
                 ),
             )
         ]
@@ -795,7 +795,7 @@ def _with_family_register(people: list[Person], *, adults: int, head_married: bo
 def _married_couple(head: Person, spouse: Person, children: list[Person]) -> list[Person]:
     """Head and spouse married to each other; a survivor of a deceased spouse is widowed."""
     rng = _person_rng(head, "marriage")
-    start = _years_after(max(head.birthdate, spouse.birthdate), 20)
+    start = years_after(max(head.birthdate, spouse.birthdate), 20)
     end = min((c.birthdate for c in children), default=REFERENCE_DATE - timedelta(60))
     married_on = _random_date(rng, start, max(start, end))
     wife, husband = (head, spouse) if head.gender is Gender.FEMALE else (spouse, head)
@@ -831,12 +831,12 @@ def _with_given_name_change(person: Person) -> Person:
     """About one adult in twenty changed their given name once (Personal Names Act B.E. 2505,
     section 6), often to one thought luckier."""
     rng = _person_rng(person, "name")
-    if _age(person.birthdate) < 20 or rng.random() >= 0.05:
+    if age_on(person.birthdate) < 20 or rng.random() >= 0.05:
         return person
     names = _MALE_GIVEN_NAMES if person.gender is Gender.MALE else _FEMALE_GIVEN_NAMES
     old_th, old_en = rng.choice([n for n in names if n[0] != person.given_name_th])
     changed_on = _random_date(
-        rng, _years_after(person.birthdate, 20), REFERENCE_DATE - timedelta(30)
+        rng, years_after(person.birthdate, 20), REFERENCE_DATE - timedelta(30)
     )
     previous = PreviousName(
         old_th, person.family_name_th, old_en, person.family_name_en, changed_on

@@ -22,6 +22,7 @@ from services.dopa.people import (
     MaritalStatus,
     Person,
     PersonStatus,
+    age_on,
 )
 
 AGE_OF_MAJORITY = 20
@@ -85,9 +86,7 @@ def is_minor(person: Person, on: date) -> bool:
     """Whether `person` is under the age of majority on `on` (a married minor is not)."""
     if person.marital_status is not MaritalStatus.SINGLE:
         return False
-    b = person.birthdate
-    age = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-    return age < AGE_OF_MAJORITY
+    return age_on(person.birthdate, on) < AGE_OF_MAJORITY
 
 
 def family_record(children: Iterable[Person]) -> dict[str, object]:

@@ -17,7 +17,7 @@ import random
 from dataclasses import asdict
 from datetime import date
 
-from services.dopa.people import REFERENCE_DATE, Person, PersonStatus
+from services.dopa.people import REFERENCE_DATE, Person, PersonStatus, age_on
 from services.sso.hospitals import hospital, hospital_near
 
 MIN_AGE, MAX_AGE = 18, 60
@@ -43,11 +43,6 @@ LAST_12_MONTHS = tuple(f"{REFERENCE_DATE.year - 1}-{m:02d}" for m in range(1, 13
 """The contribution months a record lists: the calendar year before `REFERENCE_DATE`."""
 
 
-def _age(birthdate: date) -> int:
-    on = REFERENCE_DATE
-    return on.year - birthdate.year - ((on.month, on.day) < (birthdate.month, birthdate.day))
-
-
 def _months_between(start: date, end: date) -> int:
     return max((end.year - start.year) * 12 + end.month - start.month, 0)
 
@@ -66,7 +61,7 @@ def _contributions(
 
 
 def is_working_age(person: Person) -> bool:
-    return person.status is PersonStatus.ALIVE and MIN_AGE <= _age(person.birthdate) <= MAX_AGE
+    return person.status is PersonStatus.ALIVE and MIN_AGE <= age_on(person.birthdate) <= MAX_AGE
 
 
 def _random_record(person: Person) -> dict[str, object] | None:
