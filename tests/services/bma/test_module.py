@@ -13,7 +13,7 @@ from services.bma.registry import create_registry_app, registry_datasets
 from services.catalogue.service import load_definition
 from services.dopa.people import Person, demo_people, person_to_record, synthetic_population
 from tests.documents.test_render import normalised, pdf_text, words_outside_text_area
-from tests.services.bma.helpers import full_context, register_agency
+from tests.services.certificate_support import full_context
 
 DEFINITION = definitions_dir(bma) / "complaint.yaml"
 COMPLAINT = {
@@ -66,7 +66,6 @@ def anyio_backend() -> str:
 
 class TestDefinition:
     def test_the_complaint_loads(self, monkeypatch):
-        register_agency(monkeypatch, bma)
         service = load_definition(DEFINITION)
         assert service.code == "bma.complaint"
         assert (service.outcome, service.decision, service.processing_days) == (
@@ -86,7 +85,6 @@ class TestDefinition:
         assert (service.paper_documents_before, service.paper_documents_now) == (2, 0)
 
     def test_only_the_names_are_fetched_and_with_consent(self, monkeypatch):
-        register_agency(monkeypatch, bma)
         (item,) = load_definition(DEFINITION).evidence
         assert item.dataset == "dopa.population" and item.consent_required
         assert all(f.split("_")[0] in ("title", "given", "family") for f in item.fields)

@@ -10,16 +10,15 @@ import pytest
 
 from identity.citizen_ids import check_digit
 from services import dbd
+from services.catalogue.service import load_definition
 from services.dbd.contract import COMPANY, COMPANY_DIRECTOR
 from services.dbd.records import SOMCHAI_COMPANY, company_to_record, synthetic_companies
 from services.dbd.registry import create_registry_app
 from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synthetic_population
 from tests.services.rd.support import (
     API_KEY,
-    accept_juristic_ids,
     client_for,
     headers,
-    load,
     normalised,
     render_text,
 )
@@ -94,7 +93,6 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(people, monkeypatch):
-    accept_juristic_ids(monkeypatch)
     async with client_for(create_registry_app(people=people, api_key=API_KEY)) as client:
         yield client
 
@@ -181,7 +179,7 @@ def test_affidavit_of_a_two_director_company_lists_both(companies, tmp_path):
 
 
 def test_definition_loads(monkeypatch):
-    definition = load(monkeypatch, DEFINITION, dbd)
+    definition = load_definition(DEFINITION)
     assert definition.form[0].kind == "juristic_id"
     assert definition.evidence[0].subject == "form:juristic_id"
     assert (definition.paper_documents_before, definition.paper_documents_now) == (1, 0)

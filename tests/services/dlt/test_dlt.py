@@ -13,8 +13,7 @@ from services.dlt import AGENCY, CERTIFICATE_CONTEXTS
 from services.dlt.records import licence_record, vehicle_record
 from services.dlt.registry import create_registry_app
 from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synthetic_population
-from tests.documents.test_render import normalised
-from tests.services.dlt.conftest import pdf_text
+from tests.documents.test_render import normalised, pdf_text
 
 API_KEY = "test-registry-key"
 SOMCHAI, DAUGHTER = demo_people()[0].national_id, demo_people()[3].national_id
@@ -141,7 +140,7 @@ class TestRegistry:
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda p: p.stem)
-def test_definition_loads(wired, path):
+def test_definition_loads(path):
     definition = load_definition(path)
     assert definition.agency == "dlt"
     if definition.outcome == "record":

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from services import dol
+from services.catalogue.service import load_definition
 from services.dol.contract import LAND_TITLE, TITLE_OWNER
 from services.dol.records import SOMCHAI_DEED, SOMYING_DEED, synthetic_land_titles, title_to_record
 from services.dol.registry import create_registry_app
 from services.dopa.people import PersonStatus, demo_people, synthetic_population
 from services.exchange.datasets import is_valid_subject
-from tests.services.rd.support import API_KEY, client_for, headers, load, normalised, render_text
+from tests.services.rd.support import API_KEY, client_for, headers, normalised, render_text
 
 DEFINITION = Path(dol.__file__).parent / "definitions/land-title-abstract.yaml"
 SOMCHAI, SOMYING, LONGEST, DAUGHTER, FATHER = demo_people()[:5]
@@ -198,7 +199,7 @@ def test_abstract_without_a_mortgage_says_so(titles, tmp_path):
 
 
 def test_definition_loads(monkeypatch):
-    definition = load(monkeypatch, DEFINITION, dol)
+    definition = load_definition(DEFINITION)
     assert definition.evidence[0].subject == "form:title_deed"
     assert not definition.evidence[0].consent_required
     assert (definition.paper_documents_before, definition.paper_documents_now) == (1, 0)

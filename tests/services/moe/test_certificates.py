@@ -7,7 +7,7 @@ from services.dopa.people import Person, demo_people, person_to_record
 from services.moe import AGENCY, CERTIFICATE_CONTEXTS
 from services.moe.records import education_record
 from tests.documents.test_render import normalised, pdf_text, words_outside_text_area
-from tests.services.moe.helpers import full_context
+from tests.services.certificate_support import full_context
 
 
 def context_for(person: Person) -> dict:  # type: ignore[type-arg]

@@ -5,11 +5,9 @@ from decimal import Decimal
 import services.moe as moe
 from services.agencies import definitions_dir
 from services.catalogue.service import load_definition
-from tests.services.moe.helpers import register_agency
 
 
 def test_the_education_record_loads(monkeypatch):
-    register_agency(monkeypatch, moe)
     service = load_definition(definitions_dir(moe) / "education-record.yaml")
     assert service.code == "moe.education-record"
     assert (service.decision, service.processing_days, service.fee_baht) == (
@@ -26,7 +24,6 @@ def test_the_education_record_loads(monkeypatch):
 
 
 def test_a_citizen_may_bring_a_transcript_instead(monkeypatch):
-    register_agency(monkeypatch, moe)
     service = load_definition(definitions_dir(moe) / "education-record.yaml")
     item = service.evidence_item("moe.education")
     assert item is not None and item.upload_instead is not None

@@ -13,8 +13,7 @@ from services.nhso import AGENCY, CERTIFICATE_CONTEXTS
 from services.nhso.records import coverage_record
 from services.nhso.registry import create_registry_app
 from services.sso.records import insured_record
-from tests.documents.test_render import normalised
-from tests.services.nhso.conftest import pdf_text
+from tests.documents.test_render import normalised, pdf_text
 
 API_KEY = "test-registry-key"
 SOMCHAI = demo_people()[0].national_id
@@ -101,7 +100,7 @@ class TestRegistry:
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda p: p.stem)
-def test_definition_loads(wired, path):
+def test_definition_loads(path):
     assert load_definition(path).agency == "nhso"
 
 

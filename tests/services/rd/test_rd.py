@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from services import rd
+from services.catalogue.service import load_definition
 from services.dopa.people import PersonStatus, demo_people, person_to_record, synthetic_population
 from services.rd.contract import TAXPAYER
 from services.rd.records import (
@@ -19,7 +20,7 @@ from services.rd.records import (
     taxpayer_to_record,
 )
 from services.rd.registry import create_registry_app
-from tests.services.rd.support import API_KEY, client_for, headers, load, normalised, render_text
+from tests.services.rd.support import API_KEY, client_for, headers, normalised, render_text
 
 DEFINITION = Path(rd.__file__).parent / "definitions/tax-residence-certificate.yaml"
 SOMCHAI, SOMYING, LONGEST, DAUGHTER, FATHER = demo_people()[:5]
@@ -200,7 +201,7 @@ class TestCertificate:
 
 
 def test_definition_loads(monkeypatch):
-    definition = load(monkeypatch, DEFINITION, rd)
+    definition = load_definition(DEFINITION)
     assert definition.certificate and definition.certificate.template == "tax_residence"
     assert (definition.paper_documents_before, definition.paper_documents_now) == (2, 0)
     assert definition.decision == "one_officer" and definition.min_ial == 2.1

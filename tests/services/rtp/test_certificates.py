@@ -7,7 +7,7 @@ from services.dopa.people import Person, demo_people, person_to_record, syntheti
 from services.rtp import AGENCY, CERTIFICATE_CONTEXTS
 from services.rtp.records import criminal_record
 from tests.documents.test_render import normalised, pdf_text, words_outside_text_area
-from tests.services.rtp.helpers import full_context
+from tests.services.certificate_support import full_context
 
 
 def context_for(person: Person, **answers: str) -> dict:  # type: ignore[type-arg]

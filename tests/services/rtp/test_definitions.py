@@ -5,11 +5,9 @@ from decimal import Decimal
 import services.rtp as rtp
 from services.agencies import definitions_dir
 from services.catalogue.service import load_definition
-from tests.services.rtp.helpers import register_agency
 
 
 def test_the_criminal_record_certificate_loads(monkeypatch):
-    register_agency(monkeypatch, rtp)
     service = load_definition(definitions_dir(rtp) / "criminal-record-certificate.yaml")
     assert service.code == "rtp.criminal-record-certificate"
     assert (service.decision, service.processing_days, service.fee_baht) == (
@@ -26,7 +24,6 @@ def test_the_criminal_record_certificate_loads(monkeypatch):
 
 
 def test_the_police_check_needs_consent_and_cannot_be_replaced_by_a_copy(monkeypatch):
-    register_agency(monkeypatch, rtp)
     service = load_definition(definitions_dir(rtp) / "criminal-record-certificate.yaml")
     check = service.evidence_item("rtp.criminal_record")
     assert check is not None

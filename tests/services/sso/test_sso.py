@@ -13,8 +13,7 @@ from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synt
 from services.sso import AGENCY, CERTIFICATE_CONTEXTS
 from services.sso.records import insured_record
 from services.sso.registry import create_registry_app
-from tests.documents.test_render import normalised
-from tests.services.sso.conftest import pdf_text
+from tests.documents.test_render import normalised, pdf_text
 
 API_KEY = "test-registry-key"
 SOMCHAI = demo_people()[0].national_id
@@ -120,14 +119,14 @@ class TestRegistry:
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda p: p.stem)
-def test_definition_loads(wired, path):
+def test_definition_loads(path):
     definition = load_definition(path)
     population = definition.evidence_item("dopa.population")
     if population is not None:
         assert population.upload_instead is None
 
 
-def test_child_allowance_asks_dopa_about_the_child(wired):
+def test_child_allowance_asks_dopa_about_the_child():
     definition = load_definition(next(p for p in DEFINITIONS if p.stem == "child-allowance"))
     assert definition.evidence_item("dopa.population").subject == "form:child_national_id"
     assert definition.life_events == ("new-baby",)
