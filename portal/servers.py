@@ -16,7 +16,7 @@ import uvicorn
 from identity.provider.accounts import ProviderAccount, ProviderClient
 from identity.provider.app import create_provider_app
 from portal.settings import Settings
-from services.agencies import AGENCY_MODULES
+from services.agencies import AGENCY_MODULES, create_agency_registry_app
 from services.dopa.people import (
     Person,
     PersonStatus,
@@ -24,7 +24,6 @@ from services.dopa.people import (
     age_on,
     synthetic_population,
 )
-from services.exchange.registry import create_registry_app
 from services.exchange.signing import key_id_for, load_or_create_private_key, write_public_key
 
 DEMO_ACCOUNTS = 12  # living adults of the synthetic population who can sign in at the provider
@@ -138,10 +137,9 @@ def registry_specs(settings: Settings, people: list[Person]) -> list[ServerSpec]
             settings.data_dir / "registries" / f"{agency.code}-ed25519.pem"
         )
         write_public_key(key.public_key(), key_paths[agency.code])
-        app = create_registry_app(
-            agency=agency.code,
-            title=f"{agency.name_en} reference registry",
-            datasets=module.registry_datasets(people),
+        app = create_agency_registry_app(
+            module,
+            people=people,
             api_key=settings.registry_api_key,
             portal_public_keys=portal_keys,
             signing_key=key,

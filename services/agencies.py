@@ -11,13 +11,17 @@ An agency module (`services/<code>/`) exports:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from fastapi import FastAPI
+
 from services import bma, dbd, dlt, dol, dopa, moe, nhso, rd, rtp, sso
 from services.catalogue.agency import Agency
+from services.dopa.people import Person
+from services.exchange.registry import create_registry_app
 
 CertificateContext = Callable[..., dict[str, Any]]
 """`(*, evidence, holder, answers) -> context`: `evidence` maps "agency.dataset" to the fetched
@@ -42,6 +46,22 @@ AGENCIES: tuple[Agency, ...] = tuple(m.AGENCY for m in AGENCY_MODULES)
 CERTIFICATE_CONTEXTS: dict[str, CertificateContext] = {
     name: build for m in AGENCY_MODULES for name, build in m.CERTIFICATE_CONTEXTS.items()
 }
+
+
+def create_agency_registry_app(
+    module: ModuleType, *, people: Sequence[Person], api_key: str, **signing: Any
+) -> FastAPI:
+    """The reference registry of one agency module over `people`: its datasets behind the one
+    registry interface (`services.exchange.registry`; `signing` are that function's key
+    arguments: `portal_public_keys`, `signing_key`, `key_id`)."""
+    agency: Agency = module.AGENCY
+    return create_registry_app(
+        agency=agency.code,
+        title=f"{agency.name_en} reference registry",
+        datasets=module.registry_datasets(people),
+        api_key=api_key,
+        **signing,
+    )
 
 
 def get_agency(code: str) -> Agency | None:

@@ -7,7 +7,7 @@
 2. `records.synthetic_companies` derives companies from the DOPA population, seeded per founder,
    with directors who are people of the population. Somchai Jaidee is the sole director of
    Jaidee Trading Co., Ltd., juristic ID 0105556043212.
-3. `registry.create_registry_app` serves them through the generic reference registry.
+3. `registry.registry_datasets` are served by `services.agencies.create_agency_registry_app`.
 4. `definitions/company-affidavit.yaml` issues the company affidavit automatically from
    `dbd.company`, built by `certificates.company_affidavit_context`.
 """

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dbd.contract import COMPANY, COMPANY_DIRECTOR
 from services.dbd.records import company_director_record, company_to_record, synthetic_companies
 from services.dopa.people import Person
 from services.exchange.registry import RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 
-__all__ = ["create_registry_app", "registry_datasets"]
+__all__ = ["registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -24,14 +21,4 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
     return (
         RegistryDataset(COMPANY, records.get, size=len(records)),
         RegistryDataset(COMPANY_DIRECTOR, directors.get, size=len(directors)),
-    )
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The DBD registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="dbd",
-        title="DBD reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
     )

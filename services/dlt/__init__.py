@@ -7,7 +7,8 @@
    driving-licence record (certificates, issued automatically), and the two address updates
    filed when someone moves house (recorded by an officer from DOPA's new address).
 3. `records` derives each person's vehicles and licences from DOPA's synthetic population
-   (seeded per person, so agencies agree); `registry.create_registry_app` serves them.
+   (seeded per person, so agencies agree);
+   `services.agencies.create_agency_registry_app` serves them.
 4. `certificates.CONTEXTS` turns the fetched fields into the certificate templates' context.
 """
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dlt.contract import DRIVING_LICENCE, VEHICLES
 from services.dlt.records import licence_record, vehicle_record
 from services.dopa.people import Person
 from services.exchange.registry import ReceivedQuery, RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 
-__all__ = ["ReceivedQuery", "create_registry_app", "registry_datasets"]
+__all__ = ["ReceivedQuery", "registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -33,14 +30,4 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
     return (
         RegistryDataset(VEHICLES, vehicles.get, size=len(vehicles)),
         RegistryDataset(DRIVING_LICENCE, licences.get, size=len(licences)),
-    )
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The DLT registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="dlt",
-        title="DLT reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
     )

@@ -6,7 +6,7 @@
    first owner on a deed (see its limitation).
 2. `records.synthetic_land_titles` derives deeds from the DOPA population, seeded per owner, with
    parcels near the owner's registered house.
-3. `registry.create_registry_app` serves them through the generic reference registry.
+3. `registry.registry_datasets` are served by `services.agencies.create_agency_registry_app`.
 4. `definitions/land-title-abstract.yaml` issues the land title abstract automatically from
    `dol.land_title`, built by `certificates.land_title_abstract_context`.
 """

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dol.contract import LAND_TITLE, TITLE_OWNER
 from services.dol.records import synthetic_land_titles, title_owner_record, title_to_record
 from services.dopa.people import Person
 from services.exchange.registry import RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 
-__all__ = ["create_registry_app", "registry_datasets"]
+__all__ = ["registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -24,14 +21,4 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
     return (
         RegistryDataset(LAND_TITLE, records.get, size=len(records)),
         RegistryDataset(TITLE_OWNER, owners.get, size=len(owners)),
-    )
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The DOL registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="dol",
-        title="DOL reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
     )

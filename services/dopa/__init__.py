@@ -4,8 +4,9 @@
 2. A service definition in `definitions/` lists the fields it needs as evidence, with a purpose.
 3. `services.exchange` posts the query to the registry URL configured for `dopa`, carrying the
    caller, purpose, petition and consent reference.
-4. `registry.create_registry_app` is the reference registry: it checks the key, the headers and
-   the contract, answers only the fields asked for, and keeps a log of what it was asked.
+4. `registry.registry_datasets`, served by `services.agencies.create_agency_registry_app`, is
+   the reference registry: it checks the key, the signature, the headers and the contract,
+   answers only the fields asked for, and keeps a log of what it was asked.
 5. `people.synthetic_population` fills it with deterministic synthetic people, the demo
    people first.
 """

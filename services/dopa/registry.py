@@ -5,10 +5,7 @@ docs/agencies/dopa.md shows how to run it alone with uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from fastapi import FastAPI
+from collections.abc import Sequence
 
 from services.dopa.contract import BIRTH_RECORD, FAMILY, MARITAL_STATUS, NAME_HISTORY, POPULATION
 from services.dopa.people import Person, person_to_record
@@ -20,9 +17,8 @@ from services.dopa.records import (
     name_history_record,
 )
 from services.exchange.registry import ReceivedQuery, RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 
-__all__ = ["ReceivedQuery", "create_registry_app", "registry_datasets"]
+__all__ = ["ReceivedQuery", "registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -62,25 +58,4 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
         RegistryDataset(BIRTH_RECORD, birth, size=size),
         RegistryDataset(MARITAL_STATUS, marital, size=size),
         RegistryDataset(NAME_HISTORY, names, size=size),
-    )
-
-
-def create_registry_app(
-    *,
-    people: Sequence[Person],
-    api_key: str,
-    portal_public_keys: Mapping[str, Ed25519PublicKey] | None = None,
-    signing_key: Ed25519PrivateKey | None = None,
-    key_id: str | None = None,
-) -> FastAPI:
-    """The DOPA registry app holding `people`, answering callers that present `api_key` and
-    sign with one of `portal_public_keys` (see `services.exchange.registry`)."""
-    return _create_app(
-        agency="dopa",
-        title="DOPA reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
-        portal_public_keys=portal_public_keys,
-        signing_key=signing_key,
-        key_id=key_id,
     )

@@ -10,7 +10,7 @@ which a citizen otherwise collects as transcripts from each institution.
 3. `records.education_record` derives each person's qualifications from the DOPA population,
    seeded by citizen ID and fitted to their age and province; the demo people are fixed
    (Somying graduated from Chiang Mai University).
-4. `registry.create_registry_app` serves it through the generic reference registry.
+4. `registry.registry_datasets` is served by `services.agencies.create_agency_registry_app`.
 5. `certificates.education_record_context` fills the certificate's table of qualifications.
 """
 

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dopa.people import Person
 from services.exchange.registry import RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 from services.moe.contract import EDUCATION
 from services.moe.records import education_record
 
-__all__ = ["create_registry_app", "registry_datasets"]
+__all__ = ["registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -27,13 +24,3 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
         by_id[person.national_id] = person
     records = {cid: education_record(person) for cid, person in by_id.items()}
     return (RegistryDataset(EDUCATION, records.get, size=len(records)),)
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The MOE registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="moe",
-        title="Ministry of Education reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
-    )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dopa.people import Person
 from services.exchange.registry import ReceivedQuery, RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 from services.nhso.contract import COVERAGE
 from services.nhso.records import coverage_record
 
-__all__ = ["ReceivedQuery", "create_registry_app", "registry_datasets"]
+__all__ = ["ReceivedQuery", "registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -26,13 +23,3 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
         if (record := coverage_record(person)) is not None:
             coverage[person.national_id] = record
     return (RegistryDataset(COVERAGE, coverage.get, size=len(coverage)),)
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The NHSO registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="nhso",
-        title="NHSO reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
-    )

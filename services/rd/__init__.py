@@ -4,7 +4,7 @@
    citizen ID (the tax identification number since 2013).
 2. `records.synthetic_taxpayers` derives each person's registration, recent returns (income as a
    band only) and days in Thailand per tax year from the DOPA population, seeded per person.
-3. `registry.create_registry_app` serves them through the generic reference registry.
+3. `registry.registry_datasets` are served by `services.agencies.create_agency_registry_app`.
 4. `definitions/tax-residence-certificate.yaml` issues the certificate of tax residence
    (used abroad under double taxation agreements) from `rd.taxpayer` and `dopa.population`; an
    officer checks it, and `certificates.tax_residence_context` refuses a year the person was

@@ -9,7 +9,7 @@ the criminal-record certificate (ใบรับรองผลการตร�
    police check cannot be replaced by a paper copy, so the item cannot be declined.
 3. `records.criminal_record` derives each person's record from the DOPA population, seeded by
    citizen ID: about 2 % of adults have a conviction, children and the demo people none.
-4. `registry.create_registry_app` serves it through the generic reference registry.
+4. `registry.registry_datasets` is served by `services.agencies.create_agency_registry_app`.
 5. `certificates.criminal_record_context` fills the certificate, which lists convictions when
    there are any rather than refusing to issue.
 """

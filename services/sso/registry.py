@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-
 from services.dopa.people import Person
 from services.exchange.registry import ReceivedQuery, RegistryDataset
-from services.exchange.registry import create_registry_app as _create_app
 from services.sso.contract import INSURED
 from services.sso.records import insured_record
 
-__all__ = ["ReceivedQuery", "create_registry_app", "registry_datasets"]
+__all__ = ["ReceivedQuery", "registry_datasets"]
 
 
 def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
@@ -28,13 +25,3 @@ def registry_datasets(people: Sequence[Person]) -> tuple[RegistryDataset, ...]:
         if (record := insured_record(person)) is not None:
             insured[person.national_id] = record
     return (RegistryDataset(INSURED, insured.get, size=len(insured)),)
-
-
-def create_registry_app(*, people: Sequence[Person], api_key: str) -> FastAPI:
-    """The SSO registry app over `people`, answering callers that present `api_key`."""
-    return _create_app(
-        agency="sso",
-        title="SSO reference registry",
-        datasets=registry_datasets(people),
-        api_key=api_key,
-    )

@@ -6,10 +6,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-import services.bma as bma
 from documents.render import render_certificate_pdf
-from services.agencies import definitions_dir
-from services.bma.registry import create_registry_app, registry_datasets
+from services import bma
+from services.agencies import create_agency_registry_app, definitions_dir
+from services.bma.registry import registry_datasets
 from services.catalogue.service import load_definition
 from services.dopa.people import Person, demo_people, person_to_record, synthetic_population
 from tests.documents.test_render import normalised, pdf_text, words_outside_text_area
@@ -41,7 +41,7 @@ class TestRegistry:
 
     @pytest.mark.anyio
     async def test_the_empty_registry_refuses_every_dataset(self):
-        app = create_registry_app(people=demo_people(), api_key="key")
+        app = create_agency_registry_app(bma, people=demo_people(), api_key="key")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
             health = await client.get("/healthz")

@@ -10,10 +10,10 @@ import pytest
 
 from identity.citizen_ids import check_digit
 from services import dbd
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dbd.contract import COMPANY, COMPANY_DIRECTOR
 from services.dbd.records import SOMCHAI_COMPANY, company_to_record, synthetic_companies
-from services.dbd.registry import create_registry_app
 from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synthetic_population
 from tests.services.rd.support import (
     API_KEY,
@@ -93,7 +93,9 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(people, monkeypatch):
-    async with client_for(create_registry_app(people=people, api_key=API_KEY)) as client:
+    async with client_for(
+        create_agency_registry_app(dbd, people=people, api_key=API_KEY)
+    ) as client:
         yield client
 
 

@@ -8,10 +8,11 @@ import httpx
 import pytest
 
 from documents.render import render_certificate_pdf
+from services import dlt
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dlt import AGENCY, CERTIFICATE_CONTEXTS
 from services.dlt.records import licence_record, vehicle_record
-from services.dlt.registry import create_registry_app
 from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synthetic_population
 from tests.documents.test_render import normalised, pdf_text
 
@@ -83,7 +84,7 @@ class TestRecords:
 
 @pytest.fixture
 async def client():
-    app = create_registry_app(people=synthetic_population(size=50), api_key=API_KEY)
+    app = create_agency_registry_app(dlt, people=synthetic_population(size=50), api_key=API_KEY)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registry"
     ) as client:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from services import dol
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dol.contract import LAND_TITLE, TITLE_OWNER
 from services.dol.records import SOMCHAI_DEED, SOMYING_DEED, synthetic_land_titles, title_to_record
-from services.dol.registry import create_registry_app
 from services.dopa.people import PersonStatus, demo_people, synthetic_population
 from services.exchange.datasets import is_valid_subject
 from tests.services.rd.support import API_KEY, client_for, headers, normalised, render_text
@@ -96,7 +96,9 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(people):
-    async with client_for(create_registry_app(people=people, api_key=API_KEY)) as client:
+    async with client_for(
+        create_agency_registry_app(dol, people=people, api_key=API_KEY)
+    ) as client:
         yield client
 
 

@@ -5,9 +5,11 @@ from datetime import datetime
 import httpx
 import pytest
 
+from services import dopa
+from services.agencies import create_agency_registry_app
 from services.dopa.contract import DATASETS, POPULATION
 from services.dopa.people import Person, demo_people, person_to_record, synthetic_population
-from services.dopa.registry import ReceivedQuery, create_registry_app
+from services.exchange.registry import ReceivedQuery
 from tests.fixtures.exchange import SignAsPortal, portal_keys
 
 API_KEY = "test-registry-key"
@@ -35,8 +37,11 @@ def headers(**overrides: str | bytes | None) -> dict[str, str | bytes]:
 
 @pytest.fixture
 def app():
-    return create_registry_app(
-        people=synthetic_population(size=50), api_key=API_KEY, portal_public_keys=portal_keys()
+    return create_agency_registry_app(
+        dopa,
+        people=synthetic_population(size=50),
+        api_key=API_KEY,
+        portal_public_keys=portal_keys(),
     )
 
 
@@ -274,13 +279,13 @@ class TestReceivedLog:
 
 def test_refuses_an_empty_api_key():
     with pytest.raises(ValueError):
-        create_registry_app(people=demo_people(), api_key="")
+        create_agency_registry_app(dopa, people=demo_people(), api_key="")
 
 
 def test_refuses_two_people_with_one_citizen_id():
     somchai: Person = demo_people()[0]
     with pytest.raises(ValueError):
-        create_registry_app(people=[somchai, somchai], api_key=API_KEY)
+        create_agency_registry_app(dopa, people=[somchai, somchai], api_key=API_KEY)
 
 
 class TestCivilRegisterDatasets:

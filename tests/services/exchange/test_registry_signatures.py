@@ -8,8 +8,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services import dopa
+from services.agencies import create_agency_registry_app
 from services.dopa.people import synthetic_population
-from services.dopa.registry import create_registry_app
 from services.exchange.signing import verify_response
 from tests.fixtures.exchange import REGISTRY_KEY, SignAsPortal, portal_keys
 
@@ -36,7 +37,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def app():
-    return create_registry_app(
+    return create_agency_registry_app(
+        dopa,
         people=synthetic_population(size=20),
         api_key=API_KEY,
         portal_public_keys=portal_keys(),
@@ -112,4 +114,4 @@ async def test_a_signed_request_for_an_unrequested_field_is_still_refused(app):
 
 def test_an_empty_set_of_portal_keys_is_refused():
     with pytest.raises(ValueError):
-        create_registry_app(people=[], api_key=API_KEY, portal_public_keys={})
+        create_agency_registry_app(dopa, people=[], api_key=API_KEY, portal_public_keys={})

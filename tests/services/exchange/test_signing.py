@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, select
 
-from services.dopa.registry import create_registry_app
+from services import dopa
+from services.agencies import create_agency_registry_app
 from services.exchange.errors import ResponseSignatureError
 from services.exchange.models import DataAccess, ExchangeMessage
 from services.exchange.signing import (
@@ -33,8 +34,12 @@ from tests.services.petitions.factories import (
 class TestRoundTrip:
     def test_a_signed_request_gets_a_signed_answer_that_verifies(self, db: Session, people):
         citizen = create_citizen(db, people[0])
-        registry = create_registry_app(
-            people=people, api_key="k", portal_public_keys=portal_keys(), signing_key=REGISTRY_KEY
+        registry = create_agency_registry_app(
+            dopa,
+            people=people,
+            api_key="k",
+            portal_public_keys=portal_keys(),
+            signing_key=REGISTRY_KEY,
         )
         exchange = registry_answering(asgi_handler(registry), signed=False)
         request = request_for(citizen)

@@ -3,9 +3,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services import moe
+from services.agencies import create_agency_registry_app
 from services.dopa.people import demo_people, synthetic_population
 from services.moe.records import education_record
-from services.moe.registry import create_registry_app, registry_datasets
+from services.moe.registry import registry_datasets
 
 API_KEY = "test-registry-key"
 SOMYING = demo_people()[1]
@@ -31,7 +33,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client():
-    app = create_registry_app(people=PEOPLE, api_key=API_KEY)
+    app = create_agency_registry_app(moe, people=PEOPLE, api_key=API_KEY)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
         yield client

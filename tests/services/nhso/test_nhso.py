@@ -7,11 +7,12 @@ import httpx
 import pytest
 
 from documents.render import render_certificate_pdf
+from services import nhso
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dopa.people import PersonStatus, demo_people, synthetic_population
 from services.nhso import AGENCY, CERTIFICATE_CONTEXTS
 from services.nhso.records import coverage_record
-from services.nhso.registry import create_registry_app
 from services.sso.records import insured_record
 from tests.documents.test_render import normalised, pdf_text
 
@@ -63,7 +64,7 @@ class TestRecords:
 
 @pytest.fixture
 async def client():
-    app = create_registry_app(people=synthetic_population(size=50), api_key=API_KEY)
+    app = create_agency_registry_app(nhso, people=synthetic_population(size=50), api_key=API_KEY)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registry"
     ) as client:

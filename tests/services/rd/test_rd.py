@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from services import rd
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dopa.people import PersonStatus, demo_people, person_to_record, synthetic_population
 from services.rd.contract import TAXPAYER
@@ -19,7 +20,6 @@ from services.rd.records import (
     tax_office,
     taxpayer_to_record,
 )
-from services.rd.registry import create_registry_app
 from tests.services.rd.support import API_KEY, client_for, headers, normalised, render_text
 
 DEFINITION = Path(rd.__file__).parent / "definitions/tax-residence-certificate.yaml"
@@ -103,7 +103,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(people):
-    async with client_for(create_registry_app(people=people, api_key=API_KEY)) as client:
+    async with client_for(create_agency_registry_app(rd, people=people, api_key=API_KEY)) as client:
         yield client
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services import rtp
+from services.agencies import create_agency_registry_app
 from services.dopa.people import synthetic_population
 from services.rtp.records import criminal_record
-from services.rtp.registry import create_registry_app, registry_datasets
+from services.rtp.registry import registry_datasets
 
 API_KEY = "test-registry-key"
 SOMCHAI = "3103900123458"
@@ -32,7 +34,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client():
-    app = create_registry_app(people=PEOPLE, api_key=API_KEY)
+    app = create_agency_registry_app(rtp, people=PEOPLE, api_key=API_KEY)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
         yield client

@@ -8,11 +8,12 @@ import httpx
 import pytest
 
 from documents.render import render_certificate_pdf
+from services import sso
+from services.agencies import create_agency_registry_app
 from services.catalogue.service import load_definition
 from services.dopa.people import REFERENCE_DATE, PersonStatus, demo_people, synthetic_population
 from services.sso import AGENCY, CERTIFICATE_CONTEXTS
 from services.sso.records import insured_record
-from services.sso.registry import create_registry_app
 from tests.documents.test_render import normalised, pdf_text
 
 API_KEY = "test-registry-key"
@@ -76,7 +77,7 @@ class TestRecords:
 
 @pytest.fixture
 async def client():
-    app = create_registry_app(people=synthetic_population(size=50), api_key=API_KEY)
+    app = create_agency_registry_app(sso, people=synthetic_population(size=50), api_key=API_KEY)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registry"
     ) as client:
