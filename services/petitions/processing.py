@@ -242,9 +242,10 @@ def _resolve(ref: str, petition: Petition, citizen: Citizen) -> str:
 def _reader_log_owner(db: Session, kind: str, subject: str, citizen: Citizen) -> int:
     """Whose "Who used my data" a read goes into: the person the record is about.
 
-    Reading another person's record (a child's, for a child allowance) is logged to them; if
-    the portal has never seen them, a row is made for them now, so the read is waiting in their
-    log when they first sign in. A record not about a person (a title deed, a company) is
+    Reading another person's record (a child's, for a child allowance) is logged to them. Filing
+    admits only people the petitioner may act for, who already have a row (a delegation names
+    its grantor's row); should one be missing all the same, a row is made rather than logging
+    the read to the wrong person. A record not about a person (a title deed, a company) is
     logged to the petitioner who asked.
     """
     if kind != "citizen_id" or subject == citizen.national_id:
