@@ -1,7 +1,8 @@
 """Thai and English: Babel message catalogs, the language of the current request.
 
-Source strings are English; `portal/locale/th/LC_MESSAGES/messages.po` holds the Thai. The
-catalog is read with Babel at start-up (no compiled .mo files to keep in step). The chosen
+Source strings are English; `portal/locale/th/LC_MESSAGES/*.po` hold the Thai, one file per area
+(`messages.po` for citizen pages, `backoffice.po`, `mailbox.po`, …), merged in name order. The
+catalogs are read with Babel at start-up (no compiled .mo files to keep in step). The chosen
 language sticks in a cookie; Thai is the default.
 """
 
@@ -24,9 +25,13 @@ current_language: ContextVar[str] = ContextVar("current_language", default=DEFAU
 @lru_cache
 def load_catalog(lang: str) -> dict[str, str]:
     """msgid -> msgstr for one language (empty for English, whose msgids are the text)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
+    messages: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        messages.update(_read_catalog(path, lang))
+    return messages
+
+
+def _read_catalog(path: Path, lang: str) -> dict[str, str]:
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang)
     messages: dict[str, str] = {}

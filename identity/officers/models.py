@@ -26,6 +26,10 @@ class Officer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     national_id: str = Field(max_length=13, unique=True, index=True)
     agency: str = Field(max_length=16, index=True)  # agency code: "dopa", "dol", …
+    # The office whose queue the officer works (None: the agency's whole pool).
+    office_code: str | None = Field(default=None, max_length=32)
+    # Where supervisors receive escalations (deadlines near or past); may be empty.
+    email: str = Field(default="", max_length=254)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
     # Names as the provider last gave them, for page headers only.
@@ -41,6 +45,19 @@ class Officer(SQLModel, table=True):
     totp_last_timestep: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     disabled_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+
+class Office(SQLModel, table=True):
+    """An office of an agency with its own queue (a district office, a branch); petitions may
+    be transferred between an agency's offices."""
+
+    __tablename__ = "office"
+
+    code: str = Field(primary_key=True, max_length=32)  # "dopa-bangrak"
+    agency: str = Field(max_length=16, index=True)
+    name_th: str
+    name_en: str
+    active: bool = True
 
 
 class OfficerSession(SQLModel, table=True):
@@ -60,4 +77,4 @@ class OfficerSession(SQLModel, table=True):
     id_token: str = ""  # kept for RP-initiated logout (id_token_hint)
 
 
-OFFICER_TABLES = [Officer.__table__, OfficerSession.__table__]  # type: ignore[attr-defined]
+OFFICER_TABLES = [Officer.__table__, OfficerSession.__table__, Office.__table__]  # type: ignore[attr-defined]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from portal.db import AwareDateTime, utcnow
@@ -41,7 +41,11 @@ class Petition(SQLModel, table=True):
     """A citizen's request for a service, filed under one version of its definition."""
 
     __tablename__ = "petition"
-    __table_args__ = (UniqueConstraint("citizen_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "idempotency_key"),
+        # The officers' queue: an agency's petitions in one state, by due date (keyset order).
+        Index("ix_petition_queue", "agency", "state", "due_on", "id"),
+    )
 
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
     # The person the petition is for: evidence is about them, the document is theirs.
@@ -51,6 +55,10 @@ class Petition(SQLModel, table=True):
     delegation_id: str | None = Field(default=None, max_length=36)
     service_code: str = Field(max_length=64, index=True)
     service_version: int
+    # The agency that decides it (the code's prefix; set on insert) and the office whose queue
+    # holds it (None: the agency's shared pool; a transfer names another office).
+    agency: str = Field(default="", max_length=16)
+    office_code: str | None = Field(default=None, max_length=32, index=True)
     # The definition as it was when the petition was filed: processing follows it even after
     # the catalogue changes.
     definition: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -69,6 +77,23 @@ class Petition(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # The officer who holds it (claimed or assigned), and when they last worked on it: a claim
+    # idle for longer than the release time is free again.
+    assigned_officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    claim_active_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # The legal processing time: the last business day to decide on, None for services with
+    # no clock; the clock stops while the citizen is asked for a supplement.
+    due_on: date | None = Field(default=None)
+    clock_paused_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # 0 none, 1 near the due date, 2 past it: each level is notified to supervisors once.
+    escalation: int = Field(default=0)
+
+
+@event.listens_for(Petition, "before_insert")
+def _set_agency(_mapper: object, _connection: object, petition: Petition) -> None:
+    if not petition.agency:
+        petition.agency = petition.service_code.split(".", 1)[0]
 
 
 class Consent(SQLModel, table=True):

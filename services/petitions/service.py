@@ -20,7 +20,9 @@ from identity.models import Citizen
 from identity.sessions import get_citizen_by_national_id
 from portal.db import utcnow
 from services.agencies import get_agency
+from services.audit.service import record_event
 from services.catalogue.definitions import FormFieldSpec, ServiceDefinition
+from services.petitions.deadlines import start_clock
 from services.petitions.errors import (
     ApproverInvalidError,
     AssuranceTooLowError,
@@ -42,6 +44,7 @@ from services.petitions.models import (
     PetitionJob,
     PetitionState,
 )
+from services.petitions.notices import on_state_change
 from services.petitions.uploads import ReceivedFile, check_upload, store_upload
 
 ANSWER_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -252,6 +255,8 @@ def submit_petition(
         )
     actor = "delegate" if filed_by is not None else "citizen"
     db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor=actor))
+    start_clock(db, petition, service)
+    _record_state_change(db, petition, from_state=None, actor=actor, note="")
     if approver is not None and service.approval is not None:
         db.add(
             PetitionApproval(
@@ -360,10 +365,11 @@ def change_state(
     db: Session, petition: Petition, to_state: PetitionState, *, actor: str, note: str = ""
 ) -> None:
     """The one place a petition's state changes, so every change is in its history."""
+    from_state = petition.state
     db.add(
         PetitionEvent(
             petition_id=petition.id,
-            from_state=petition.state,
+            from_state=from_state,
             to_state=to_state,
             actor=actor,
             note=note,
@@ -372,6 +378,7 @@ def change_state(
     petition.state = to_state
     petition.updated_at = utcnow()
     db.add(petition)
+    _record_state_change(db, petition, from_state=from_state, actor=actor, note=note)
     if to_state in FINAL_STATES and petition.bundle_id:
         # Parts of the same bundle may be waiting for this one (see processing).
         waiting = db.exec(
@@ -383,6 +390,21 @@ def change_state(
         ).all()
         for petition_id in waiting:
             db.add(PetitionJob(petition_id=petition_id, kind="process"))
+
+
+def _record_state_change(
+    db: Session, petition: Petition, *, from_state: str | None, actor: str, note: str
+) -> None:
+    """Every state change goes into the audit chain and tells the citizen what it means."""
+    record_event(
+        db,
+        actor=actor,
+        action="petition.state",
+        object_type="petition",
+        object_id=petition.id,
+        details={"from": from_state, "to": str(petition.state), "note": note[:500]},
+    )
+    on_state_change(db, petition, from_state=from_state, to_state=petition.state, note=note)
 
 
 def _by_idempotency_key(db: Session, *, filer_id: int | None, key: str) -> Petition | None:

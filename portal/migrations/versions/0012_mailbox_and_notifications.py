@@ -1,0 +1,23 @@
+"""mailbox, notification preferences and the notification outbox
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-21
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoString)
+from alembic import op  # noqa: F401
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
