@@ -76,14 +76,16 @@ def worker(once: bool = typer.Option(False, help="run due jobs, then exit")) -> 
     import signal
 
     from portal.app import create_app
+    from portal.db import utcnow
+    from services.petitions.housekeeping import run_housekeeping
     from services.petitions.worker import BackgroundWorker, run_until_idle
 
     settings = _settings()
     portal_app = create_app(settings)
     if once:
-        typer.echo(
-            f"jobs run: {run_until_idle(portal_app.state.engine, portal_app.state.processing)}"
-        )
+        engine, ctx = portal_app.state.engine, portal_app.state.processing
+        typer.echo(f"jobs run: {run_until_idle(engine, ctx)}")
+        run_housekeeping(engine, ctx, now=utcnow())
         return
     background = BackgroundWorker(portal_app.state.engine, portal_app.state.processing)
     background.start()

@@ -6,7 +6,8 @@ PortalError
 ├── ChannelNotOfferedError (400) the service is not offered on this channel
 ├── AssuranceTooLowError (403)   the sign-in's IAL is below the service's minimum
 ├── PetitionNotFoundError (404)  unknown, or someone else's
-└── IdempotencyConflictError (409) the same key was used for a different petition
+├── IdempotencyConflictError (409) the same key was used for a different petition
+└── NotClaimedError (409)        an officer acts on a petition they do not hold
 """
 
 from __future__ import annotations
@@ -98,3 +99,9 @@ class PersonNotYoursError(ForbiddenError):
         "You can name only a child the population register shows as yours, or someone who "
         "gave you a delegation: first find your children under “Acting for others”"
     )
+
+
+class NotClaimedError(ConflictError):
+    code = "not_claimed"
+    default_th = "ท่านต้องรับเรื่องนี้ไว้ดำเนินการก่อน หรือเรื่องนี้มีเจ้าหน้าที่ท่านอื่นรับไปแล้ว"
+    default_en = "Claim this petition first, or another officer already holds it"

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from portal.db import session_scope, utcnow
+from services.petitions.housekeeping import run_housekeeping
 from services.petitions.models import JobState, PetitionJob
 from services.petitions.processing import (
     Outcome,
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 BACKOFF_SECONDS = (5, 15, 60, 300, 900, 3600)
 MAX_ATTEMPTS = 30
+HOUSEKEEPING_SECONDS = 5
 MAX_STEPS = 50  # far more than any service has; stops a state machine bug from spinning
 
 
@@ -156,6 +158,7 @@ class BackgroundWorker(threading.Thread):
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._last_housekeeping: datetime | None = None
 
     def notify(self) -> None:
         self._wake.set()
@@ -175,4 +178,14 @@ class BackgroundWorker(threading.Thread):
                 log.exception("worker loop error")
                 worked = False
             if not worked:
+                self._housekeeping_when_due()
                 self._wake.wait(self.poll_seconds)
+
+    def _housekeeping_when_due(self) -> None:
+        now = utcnow()
+        if (
+            self._last_housekeeping is None
+            or (now - self._last_housekeeping).total_seconds() >= HOUSEKEEPING_SECONDS
+        ):
+            self._last_housekeeping = now
+            run_housekeeping(self.engine, self.ctx, now=now)

@@ -1,0 +1,1 @@
+"""Outbound notifications by e-mail and SMS, queued durably and delivered by workers."""
