@@ -35,6 +35,6 @@ def routers() -> list[APIRouter]:
         account.router,
         delegations.router,
         verify.router,
-        backoffice.router,
+        *backoffice.routers(),
         kiosk.router,
     ]

@@ -1,0 +1,7 @@
+"""Back office: admin (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/backoffice", tags=["officer"], include_in_schema=False)
