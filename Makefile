@@ -51,10 +51,11 @@ lint: install ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install ## benchmarks: certificate render+sign, verification request rate
+bench: install ## benchmarks: certificate render+sign, verification request rate, officer queue
 	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/bench_certificates.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_queue.py  # PostgreSQL: PORTAL_BENCH_DATABASE_URL (default .../bench)
 
 clean: ## remove the virtualenv, caches and test output (keeps var/ data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -30,6 +30,7 @@ from portal.web.kiosk import SESSION_COOKIE_NAME as KIOSK_COOKIE
 from portal.web.kiosk import install_kiosk_error_handlers
 from services.exchange.client import Exchange
 from services.exchange.signing import PublicKeyFiles, key_id_for, load_or_create_private_key
+from services.notifications.providers import providers_from_settings
 from services.petitions.processing import ProcessingContext
 from services.petitions.worker import BackgroundWorker
 
@@ -232,6 +233,7 @@ def create_app(
         ),
         data_dir=settings.data_dir,
         base_url=settings.base_url,
+        notifications=providers_from_settings(settings),
     )
 
     install_middleware(app)

@@ -15,10 +15,14 @@ services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
 officers_app = typer.Typer(help="Back-office officers", no_args_is_help=True)
 kiosks_app = typer.Typer(help="Kiosk devices", no_args_is_help=True)
+holidays_app = typer.Typer(help="The holiday calendar of legal deadlines", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(officers_app, name="officers")
 app.add_typer(kiosks_app, name="kiosks")
+app.add_typer(holidays_app, name="holidays")
+app.add_typer(audit_app, name="audit")
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -101,7 +105,7 @@ def demo(
     simulated agency registries together on 127.0.0.1."""
     from portal.app import create_app
     from portal.migrate import migrate as run_migrations
-    from portal.seed import seed_keys
+    from portal.seed import seed_demo_back_office, seed_holiday_calendar, seed_keys
     from portal.servers import (
         ServerSpec,
         demo_account_holders,
@@ -119,7 +123,9 @@ def demo(
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     run_migrations(settings.database_url)
     seed_keys(settings.data_dir)
+    seed_holiday_calendar(settings.database_url)
     people = demo_population()
+    staff = seed_demo_back_office(settings.database_url, demo_account_holders(people))
     portal_spec = ServerSpec("portal", create_app(settings), settings.host, settings.port)
     specs = [portal_spec, provider_spec(settings, people), *registry_specs(settings, people)]
     typer.echo(
@@ -134,6 +140,13 @@ def demo(
             f"  {person.national_id}  IAL {demo_ial(index):g}  {person.full_name_th}"
             f"  ({person.full_name_en})"
         )
+    typer.echo(
+        f"\nBack office ({settings.base_url}/backoffice/, same password; enrol any TOTP app"
+        " at first sign-in):"
+    )
+    for member in staff:
+        office = f" @ {member.office_code}" if member.office_code else ""
+        typer.echo(f"  {member.national_id}  {member.agency}{office}  {', '.join(member.roles)}")
     typer.echo(f"\nOpen {settings.base_url}/ — press Ctrl+C to stop.")
     try:
         asyncio.run(serve_all(specs, log_level=log_level))
@@ -184,10 +197,19 @@ def officers_add(
     """Register a citizen ID as an officer of one agency (they enrol TOTP at first sign-in)."""
     from identity.officers.service import register_officer
     from portal.db import get_engine, session_scope
+    from services.audit.service import record_event
 
     settings = _settings()
     with session_scope(get_engine(settings.database_url)) as db:
         officer = register_officer(db, national_id=national_id, agency=agency, roles=role)
+        record_event(
+            db,
+            actor="cli",
+            action="officer.add",
+            object_type="officer",
+            object_id=officer.id or 0,
+            details={"agency": agency, "roles": list(officer.roles)},
+        )
         typer.echo(f"officer {officer.id}: {agency} {', '.join(officer.roles)}")
 
 
@@ -198,20 +220,153 @@ def kiosks_add(
     agency: str = typer.Option(..., "--agency"),
 ) -> None:
     """Register a kiosk and print its one-time activation code (24 h, at /kiosk/activate)."""
-    from identity.kiosks.admin import add_kiosk
-    from portal.db import get_engine
+    from identity.kiosks.service import ACTIVATION_LIFETIME, register_kiosk
+    from portal.db import get_engine, session_scope
+    from services.audit.service import record_event
 
-    engine = get_engine(_settings().database_url)
-    typer.echo(add_kiosk(engine, name=name, location=location, agency=agency))
+    with session_scope(get_engine(_settings().database_url)) as db:
+        device, code = register_kiosk(db, name=name, location=location, agency=agency)
+        record_event(
+            db,
+            actor="cli",
+            action="kiosk.add",
+            object_type="kiosk",
+            object_id=device.id or 0,
+            details={"name": device.name, "location": device.location, "agency": device.agency},
+        )
+    hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
+    typer.echo(f"kiosk {device.id}: {device.name} · {device.location} ({device.agency})")
+    typer.echo(f"activation code (once, within {hours} h, at /kiosk/activate): {code}")
 
 
 @kiosks_app.command("disable")
 def kiosks_disable(kiosk_id: int) -> None:
     """Take a kiosk out of service at once (its sessions and pending sign-ins end)."""
-    from identity.kiosks.admin import disable_kiosk_by_id
-    from portal.db import get_engine
+    from identity.kiosks.service import disable_kiosk
+    from portal.db import get_engine, session_scope
+    from services.audit.service import record_event
 
-    typer.echo(disable_kiosk_by_id(get_engine(_settings().database_url), device_id=kiosk_id))
+    with session_scope(get_engine(_settings().database_url)) as db:
+        device = disable_kiosk(db, device_id=kiosk_id)
+        record_event(
+            db, actor="cli", action="kiosk.disable", object_type="kiosk", object_id=kiosk_id
+        )
+    typer.echo(f"kiosk {device.id} disabled: {device.name} · {device.location}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the whole audit chain; exit 1 naming the first broken link."""
+    from portal.db import get_engine, session_scope
+    from services.audit.verify import verify_chain
+
+    with session_scope(get_engine(_settings().database_url)) as db:
+        report = verify_chain(db)
+    if not report.ok:
+        typer.secho(report.summary(), fg="red")
+        raise typer.Exit(1)
+    typer.echo(report.summary())
+
+
+@audit_app.command("show")
+def audit_show(
+    target: str = typer.Option(..., "--object", help="type:id, e.g. petition:<id>"),
+) -> None:
+    """Print one object's audit trail, oldest first."""
+    from portal.db import get_engine, session_scope
+    from services.audit.service import format_event, list_events_for
+
+    object_type, _, object_id = target.partition(":")
+    with session_scope(get_engine(_settings().database_url)) as db:
+        events = list_events_for(db, object_type=object_type, object_id=object_id)
+        for event in events:
+            typer.echo(format_event(event))
+    typer.echo(f"{len(events)} events for {target}")
+
+
+@audit_app.command("heads")
+def audit_heads(days: int = typer.Option(7, "--days", help="how many latest days")) -> None:
+    """Print the latest days' chain heads (day, seq range, events, head hash) to publish."""
+    from portal.db import get_engine, session_scope
+    from services.audit.service import list_day_heads
+
+    with session_scope(get_engine(_settings().database_url)) as db:
+        for head in list_day_heads(db, limit=days):
+            typer.echo(
+                f"{head.day.isoformat()}  seq {head.first_seq}-{head.last_seq}  "
+                f"{head.event_count} events  {head.head_hash}"
+            )
+
+
+@holidays_app.command("list")
+def holidays_list(year: int = typer.Option(None, help="default: this year")) -> None:
+    """List one year's holidays (the days legal deadlines skip besides weekends)."""
+    from portal.db import get_engine, session_scope, utcnow
+    from services.calendar.business_days import bangkok_date
+    from services.calendar.service import list_holidays
+
+    shown = year or bangkok_date(utcnow()).year
+    with session_scope(get_engine(_settings().database_url)) as db:
+        rows = list_holidays(db, year=shown)
+        for h in rows:
+            typer.echo(f"{h.day.isoformat()}  {h.source:<5}  {h.name_en}  ({h.name_th})")
+        typer.echo(f"{len(rows)} holidays in {shown}")
+
+
+@holidays_app.command("add")
+def holidays_add(day: str, name_th: str, name_en: str) -> None:
+    """Make DAY (YYYY-MM-DD) a holiday for due dates set from now on."""
+    from portal.db import get_engine, session_scope
+    from portal.errors import PortalError
+    from services.calendar.service import add_holiday, parse_holiday_date
+
+    try:
+        with session_scope(get_engine(_settings().database_url)) as db:
+            h = add_holiday(
+                db, day=parse_holiday_date(day), name_th=name_th, name_en=name_en, actor="cli"
+            )
+            typer.echo(f"holiday added: {h.day.isoformat()} {h.name_en}")
+    except PortalError as exc:
+        typer.secho(f"{exc.message_en} / {exc.message_th}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@holidays_app.command("remove")
+def holidays_remove(day: str) -> None:
+    """Make DAY (YYYY-MM-DD) a working day again."""
+    from portal.db import get_engine, session_scope
+    from portal.errors import PortalError
+    from services.calendar.service import parse_holiday_date, remove_holiday
+
+    try:
+        with session_scope(get_engine(_settings().database_url)) as db:
+            h = remove_holiday(db, day=parse_holiday_date(day), actor="cli")
+            typer.echo(f"holiday removed: {h.day.isoformat()} {h.name_en}")
+    except PortalError as exc:
+        typer.secho(f"{exc.message_en} / {exc.message_th}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@holidays_app.command("seed")
+def holidays_seed(
+    more_years: list[int] = typer.Argument(None, metavar="[YEARS]...", show_default=False),
+    years: list[int] = typer.Option(
+        [], "--years", help="`--years 2026 2027`; default: this year and the next"
+    ),
+) -> None:
+    """Add Thailand's public holidays for the years from the `holidays` package (idempotent;
+    a year already seeded is skipped, an administrator's rows stay)."""
+    from portal.db import get_engine, session_scope, utcnow
+    from services.calendar.business_days import bangkok_date
+    from services.calendar.service import seed_holidays
+
+    wanted = sorted({*years, *(more_years or [])})
+    if not wanted:
+        this_year = bangkok_date(utcnow()).year
+        wanted = [this_year, this_year + 1]
+    with session_scope(get_engine(_settings().database_url)) as db:
+        added = seed_holidays(db, years=wanted)
+    typer.echo(f"holidays added: {added} ({', '.join(map(str, wanted))})")
 
 
 if __name__ == "__main__":  # pragma: no cover

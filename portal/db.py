@@ -110,7 +110,12 @@ def import_all_models() -> type[SQLModel]:
     import identity.kiosks.models  # noqa: F401
     import identity.models  # noqa: F401
     import identity.officers.models  # noqa: F401
+    import services.audit.models  # noqa: F401
+    import services.calendar.models  # noqa: F401
     import services.exchange.models  # noqa: F401
+    import services.mailbox.models  # noqa: F401
+    import services.notifications.models  # noqa: F401
+    import services.petitions.casework_models  # noqa: F401
     import services.petitions.models  # noqa: F401
 
     return SQLModel

@@ -24,6 +24,7 @@ from identity.sessions import (
 )
 from portal.errors import AuthenticationRequiredError
 from portal.settings import Settings
+from services.mailbox.queries import count_unread
 
 SESSION_COOKIE = "portal_session"
 # Dependencies that only read app state are `async def`: FastAPI runs sync dependencies in the
@@ -37,10 +38,11 @@ class Viewer:
 
     name_th: str
     name_en: str
+    unread_messages: int = 0  # mailbox messages not yet read, for the header's "Mailbox" link
 
     @classmethod
-    def of(cls, citizen: Citizen | None) -> Viewer | None:
-        return cls(citizen.name_th, citizen.name_en) if citizen else None
+    def of(cls, citizen: Citizen | None, *, unread_messages: int = 0) -> Viewer | None:
+        return cls(citizen.name_th, citizen.name_en, unread_messages) if citizen else None
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -78,7 +80,8 @@ def get_optional_citizen(request: Request, db: Db, settings: SettingsDep) -> Cit
         idle_lifetime=timedelta(minutes=settings.session_idle_minutes),
     )
     citizen = db.get(Citizen, session.citizen_id) if session else None
-    request.state.viewer = Viewer.of(citizen)
+    unread = count_unread(db, citizen_id=citizen.id) if citizen and citizen.id else 0
+    request.state.viewer = Viewer.of(citizen, unread_messages=unread)
     return citizen
 
 

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     run_worker_in_process: bool = True
 
+    # Notifications (services/notifications): "file" writes .eml files and an SMS JSON-lines
+    # file under <data_dir>/outbox/ (demo, tests; allowed in production but logged at start).
+    email_provider: Literal["file", "smtp"] = "file"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "portal@localhost"
+    smtp_timeout_seconds: float = 10.0
+    sms_provider: Literal["file", "none"] = "file"
+
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_demo_secrets(self) -> Settings:
         if not self.database_url:

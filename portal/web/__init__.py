@@ -18,7 +18,10 @@ def routers() -> list[APIRouter]:
         documents,
         home,
         kiosk,
+        mailbox,
         petitions,
+        statistics,
+        supplements,
         verify,
     )
 
@@ -30,11 +33,14 @@ def routers() -> list[APIRouter]:
         apply.router,
         approvals.router,
         petitions.router,
+        supplements.router,
         documents.router,
         access_log.router,
         account.router,
+        mailbox.router,
         delegations.router,
         verify.router,
+        statistics.router,
         *backoffice.routers(),
         kiosk.router,
     ]

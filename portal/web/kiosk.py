@@ -38,6 +38,7 @@ from portal.i18n import LANG_COOKIE, load_catalog
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.backoffice import OFFICER_COOKIE
+from services.audit.service import record_event
 
 router = APIRouter(prefix="/kiosk", tags=["kiosk"], include_in_schema=False)
 
@@ -164,6 +165,15 @@ def activate(
         credential = service.activate_kiosk(db, activation_code=activation_code)
     except InvalidActivationCodeError as exc:
         return _page(request, "kiosk/activate.html", status_code=exc.status_code, error=exc)
+    device = service.authenticate_device(db, credential)
+    if device is not None:
+        record_event(
+            db,
+            actor=f"kiosk:{device.id}",
+            action="kiosk.activate",
+            object_type="kiosk",
+            object_id=device.id or 0,
+        )
     response = RedirectResponse(HOME, status_code=303)
     _set_cookie(response, DEVICE_COOKIE, credential, DEVICE_COOKIE_MAX_AGE, settings)
     return response

@@ -22,6 +22,7 @@ from services.exchange.datasets import DatasetContract, FieldContract
 from services.petitions.approvals import approval_for
 from services.petitions.bundles import bundle_petitions
 from services.petitions.errors import PetitionNotFoundError
+from services.petitions.messages import list_messages
 from services.petitions.models import FINAL_STATES, Petition, PetitionEvent, PetitionState
 from services.petitions.processing import definition_of, uploaded_items
 from services.petitions.queries import (
@@ -64,6 +65,7 @@ def petition_status(
         and waiting_for_a_registry(db, petition_id=petition.id),
         uploads=list(uploaded_items(db, petition.id).values()),
         approval=approval_for(db, petition_id=petition.id),
+        thread=list_messages(db, petition.id),
         siblings=[
             (p, definition_of(p))
             for p in (

@@ -7,7 +7,15 @@ PortalError
 ├── AssuranceTooLowError (403)   the sign-in's IAL is below the service's minimum
 ├── PetitionNotFoundError (404)  unknown, or someone else's
 ├── IdempotencyConflictError (409) the same key was used for a different petition
-└── NotClaimedError (409)        an officer acts on a petition they do not hold
+├── NotClaimedError (409)        an officer acts on a petition they do not hold
+├── PetitionNotInReviewError (409) a decision on a petition not in review
+├── SecondApprovalSameOfficerError (409) a two-officer service approved twice by one officer
+├── ReasonRequiredError (400)    a rejection or transfer without a reason
+├── SupplementInvalidError (400) a supplement request asking for nothing or for unknown fields
+├── NoSupplementRequestedError (409) answering when nothing is asked
+├── SupplementAlreadyAnsweredError (409) answering the same request twice
+├── UnknownOfficeError (400)     a transfer to an unknown, inactive or other agency's office
+└── MessageInvalidError (400)    an empty or too long message or note
 """
 
 from __future__ import annotations
@@ -105,3 +113,63 @@ class NotClaimedError(ConflictError):
     code = "not_claimed"
     default_th = "ท่านต้องรับเรื่องนี้ไว้ดำเนินการก่อน หรือเรื่องนี้มีเจ้าหน้าที่ท่านอื่นรับไปแล้ว"
     default_en = "Claim this petition first, or another officer already holds it"
+
+
+# -- officers' casework (decisions, supplements, transfers, notes, messages) --------------------
+
+
+class PetitionNotInReviewError(ConflictError):
+    """An officer's decision or request on a petition that is not (or no longer) in review."""
+
+    code = "petition_not_in_review"
+    default_th = "คำขอนี้ไม่อยู่ในขั้นตอนการพิจารณาของเจ้าหน้าที่ จึงดำเนินการนี้ไม่ได้"
+    default_en = "This petition is not under review by an officer, so this cannot be done"
+
+
+class SecondApprovalSameOfficerError(ConflictError):
+    code = "second_approval_same_officer"
+    default_th = "บริการนี้ต้องได้รับการอนุมัติจากเจ้าหน้าที่สองคน การอนุมัติครั้งที่สองต้องเป็นของเจ้าหน้าที่อีกท่านหนึ่ง"
+    default_en = (
+        "This service needs the approval of two officers: "
+        "the second approval must come from a different officer"
+    )
+
+
+class ReasonRequiredError(BadRequestError):
+    code = "reason_required"
+    default_th = "กรุณาระบุเหตุผลให้ชัดเจน (อย่างน้อย 10 ตัวอักษร)"
+    default_en = "Please give a clear reason (at least 10 characters)"
+
+
+class SupplementInvalidError(BadRequestError):
+    """A supplement request names nothing to supply, an unknown field, or has no message."""
+
+    code = "supplement_invalid"
+    default_th = "กรุณาเลือกข้อมูลหรือเอกสารที่ต้องการอย่างน้อยหนึ่งรายการ และเขียนข้อความถึงผู้ยื่นคำขอ"
+    default_en = (
+        "Choose at least one field or document to ask for, and write a message to the citizen"
+    )
+
+
+class NoSupplementRequestedError(ConflictError):
+    code = "no_supplement_requested"
+    default_th = "คำขอนี้ไม่มีการขอข้อมูลเพิ่มเติมที่รอคำตอบ"
+    default_en = "Nothing is being asked for on this petition"
+
+
+class SupplementAlreadyAnsweredError(ConflictError):
+    code = "supplement_already_answered"
+    default_th = "ท่านได้ส่งข้อมูลเพิ่มเติมนี้ไปแล้ว เจ้าหน้าที่กำลังพิจารณา"
+    default_en = "You already answered this request; an officer is reviewing your answer"
+
+
+class UnknownOfficeError(BadRequestError):
+    code = "unknown_office"
+    default_th = "ไม่พบสำนักงานปลายทาง หรือสำนักงานนั้นไม่ได้อยู่ในหน่วยงานเดียวกัน"
+    default_en = "There is no such active office of this agency to transfer to"
+
+
+class MessageInvalidError(BadRequestError):
+    code = "message_invalid"
+    default_th = "กรุณาเขียนข้อความ (ไม่เกิน 2,000 ตัวอักษร)"
+    default_en = "Please write a message (at most 2,000 characters)"

@@ -29,4 +29,8 @@ def run_housekeeping(engine: Engine, ctx: ProcessingContext, *, now: datetime) -
 
 
 def _tasks() -> list:  # type: ignore[type-arg]
-    return []
+    from services.notifications.delivery import deliver_notifications
+    from services.petitions.claims import release_stale_claims
+    from services.petitions.deadlines import escalate_deadlines
+
+    return [escalate_deadlines, release_stale_claims, deliver_notifications]

@@ -45,6 +45,8 @@ class Petition(SQLModel, table=True):
         UniqueConstraint("citizen_id", "idempotency_key"),
         # The officers' queue: an agency's petitions in one state, by due date (keyset order).
         Index("ix_petition_queue", "agency", "state", "due_on", "id"),
+        # Dashboards and public statistics: decisions of an agency within a period.
+        Index("ix_petition_agency_decided_at", "agency", "decided_at"),
     )
 
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=36)
@@ -163,7 +165,7 @@ class PetitionEvent(SQLModel, table=True):
     to_state: str = Field(max_length=32)
     actor: str = Field(max_length=64)  # "citizen", "delegate", "system", "officer:<id>"
     note: str = ""
-    at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
 
 
 class JobState(StrEnum):
@@ -214,3 +216,7 @@ class PetitionPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None
+    # The expected completion date: the last business day of the legal processing time (None
+    # for a service without one); it moves on while the clock is paused for a supplement.
+    due_on: date | None = None
+    clock_paused_at: datetime | None = None  # set while waiting for the citizen's supplement

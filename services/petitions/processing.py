@@ -28,6 +28,7 @@ from services.exchange.errors import (
     RegistryUnavailableError,
     SubjectNotFoundError,
 )
+from services.notifications.providers import NotificationProviders
 from services.petitions.models import (
     FINAL_STATES,
     Consent,
@@ -51,6 +52,9 @@ class ProcessingContext:
     exchange: Exchange
     data_dir: Path
     base_url: str
+    # Where queued e-mails and SMS go (services.notifications.delivery); None: files under
+    # data_dir/outbox.
+    notifications: NotificationProviders | None = None
 
 
 @dataclass(frozen=True)

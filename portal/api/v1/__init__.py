@@ -9,12 +9,22 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from portal.api.v1 import data_access, documents, petitions, services, verify
+    from portal.api.v1 import (
+        data_access,
+        documents,
+        mailbox,
+        petitions,
+        services,
+        statistics,
+        verify,
+    )
 
     return [
         services.router,
         petitions.router,
         documents.router,
         data_access.router,
+        mailbox.router,
         verify.router,
+        statistics.router,
     ]

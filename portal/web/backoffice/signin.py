@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from documents.qr import qr_svg
 from identity.errors import SignInError
-from identity.officers.authz import petition_agency
 from identity.officers.errors import (
     InvalidTotpCodeError,
     OfficerSignInRequiredError,
@@ -41,7 +40,6 @@ from portal.errors import PortalError
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.auth import redirect_to_provider
-from services.petitions.queries import get_officer_petition, list_officer_petitions
 
 router = APIRouter(prefix="/backoffice", tags=["officer"], include_in_schema=False)
 
@@ -260,25 +258,7 @@ def second_factor_submit(
     return response
 
 
-# -- pages --------------------------------------------------------------------------------------
-
-
-@router.get("/")
-def home(request: Request, db: Db, officer: CurrentOfficer) -> HTMLResponse:
-    petitions = list_officer_petitions(db, officer)
-    return _page(request, "backoffice/home.html", officer=officer, petitions=petitions)
-
-
-@router.get("/petitions/{petition_id}")
-def petition(request: Request, db: Db, officer: CurrentOfficer, petition_id: str) -> HTMLResponse:
-    found = get_officer_petition(db, officer, petition_id)
-    return _page(
-        request,
-        "backoffice/petition.html",
-        officer=officer,
-        petition=found,
-        agency=petition_agency(found.service_code),
-    )
+# -- pages (the queue and the petition page are in `queue`) ------------------------------------
 
 
 @router.post("/logout", dependencies=[CsrfProtected])

@@ -169,11 +169,11 @@ class TestAgencies:
         self, client, clean_engine, officers, holders
     ):
         dopa_petition = add_petition(clean_engine, holders[0], "dopa.residence-certificate")
-        dol_petition = add_petition(clean_engine, holders[2], "dol.title-deed-copy")
+        dol_petition = add_petition(clean_engine, holders[2], "dol.land-title-abstract")
         register(clean_engine, officers, holders[1], "dol")
         officer_sign_in(client, holders[1])
         enrol(client)
-        home = client.get("/backoffice/")
+        home = client.get("/backoffice/?state=any")  # the queue's default is in_review only
         assert f"/backoffice/petitions/{dol_petition}" in home.text
         assert dopa_petition not in home.text
         other = client.get(f"/backoffice/petitions/{dopa_petition}")
