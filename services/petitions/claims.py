@@ -252,7 +252,7 @@ def release_petition(db: Session, *, officer: Officer, petition_id: str, now: da
     if petition.assigned_officer_id != officer.id and not is_supervisor(officer):
         raise NotClaimedError()
     previous = petition.assigned_officer_id
-    _clear_claim(petition)
+    clear_claim(petition)
     db.add(petition)
     db.flush()
     record_event(
@@ -266,7 +266,8 @@ def release_petition(db: Session, *, officer: Officer, petition_id: str, now: da
     return petition
 
 
-def _clear_claim(petition: Petition) -> None:
+def clear_claim(petition: Petition) -> None:
+    """Frees the petition for any officer of its office (or the agency's pool) to claim."""
     petition.assigned_officer_id = None
     petition.claimed_at = None
     petition.claim_active_at = None

@@ -21,7 +21,7 @@ from identity.officers.models import Office, Officer, OfficerRole
 from portal.db import utcnow
 from services.audit.service import record_event
 from services.petitions.casework_models import DecisionKind, PetitionDecision, PetitionNote
-from services.petitions.claims import require_claim
+from services.petitions.claims import clear_claim, require_claim
 from services.petitions.errors import (
     PetitionNotInReviewError,
     ReasonRequiredError,
@@ -64,13 +64,6 @@ def load_for_action(db: Session, officer: Officer, petition_id: str) -> Petition
     petition = get_officer_petition(db, officer, petition_id)
     require_claim(db, officer, petition)
     return petition
-
-
-def release_claim(petition: Petition) -> None:
-    """Frees the petition for any officer of the office (or the agency's pool) to claim."""
-    petition.assigned_officer_id = None
-    petition.claimed_at = None
-    petition.claim_active_at = None
 
 
 def _require_in_review(petition: Petition) -> None:
@@ -138,7 +131,7 @@ def approve_petition(db: Session, *, officer: Officer, petition_id: str, note: s
                     reason=note,
                 )
             )
-            release_claim(petition)
+            clear_claim(petition)
             db.add(petition)
             record_event(
                 db,
@@ -223,7 +216,7 @@ def transfer_petition(
     reason = clean_reason(reason)
     from_office = petition.office_code
     petition.office_code = office.code
-    release_claim(petition)
+    clear_claim(petition)
     petition.updated_at = utcnow()
     db.add(petition)
     # The receiving office sees why it got the petition; the audit chain proves who moved it.

@@ -37,7 +37,6 @@ from services.petitions.errors import (
 from services.petitions.models import (
     FINAL_STATES,
     Consent,
-    EvidenceUpload,
     Petition,
     PetitionApproval,
     PetitionEvent,
@@ -45,7 +44,7 @@ from services.petitions.models import (
     PetitionState,
 )
 from services.petitions.notices import on_state_change
-from services.petitions.uploads import ReceivedFile, check_upload, store_upload
+from services.petitions.uploads import ReceivedFile, attach_upload, check_upload
 
 ANSWER_PROBLEMS: dict[str, tuple[str, str]] = {
     "required": ("กรุณากรอกข้อมูลนี้", "Please fill this in"),
@@ -241,17 +240,13 @@ def submit_petition(
         )
     for item, (received, content_type) in files.items():
         assert upload_store is not None  # _checked_uploads refuses files without a store
-        stored = store_upload(db, upload_store.data_dir, received, content_type)
-        db.add(
-            EvidenceUpload(
-                petition_id=petition.id,
-                item=item,
-                filename=stored.filename,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                stored_name=stored.stored_name,
-            )
+        attach_upload(
+            db,
+            upload_store.data_dir,
+            petition_id=petition.id,
+            item=item,
+            received=received,
+            content_type=content_type,
         )
     actor = "delegate" if filed_by is not None else "citizen"
     db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor=actor))

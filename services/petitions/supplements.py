@@ -39,11 +39,11 @@ from services.petitions.errors import (
     UploadRejectedError,
     UploadRequiredError,
 )
-from services.petitions.models import EvidenceUpload, Petition, PetitionState
+from services.petitions.models import Petition, PetitionState
 from services.petitions.processing import definition_of
 from services.petitions.queries import get_citizen_petition
 from services.petitions.service import UploadStore, change_state, validate_answers
-from services.petitions.uploads import ReceivedFile, check_upload, store_upload
+from services.petitions.uploads import ReceivedFile, attach_upload, check_upload
 
 MESSAGE_MAX_LENGTH = 2000
 DOCUMENT_LABEL_MAX_LENGTH = 100
@@ -215,17 +215,13 @@ def answer_supplement(
         files.append((item, received, content_type))
     for item, received, content_type in files:
         assert upload_store is not None
-        stored = store_upload(db, upload_store.data_dir, received, content_type)
-        db.add(
-            EvidenceUpload(
-                petition_id=petition.id,
-                item=item,
-                filename=stored.filename,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                stored_name=stored.stored_name,
-            )
+        attach_upload(
+            db,
+            upload_store.data_dir,
+            petition_id=petition.id,
+            item=item,
+            received=received,
+            content_type=content_type,
         )
     now = utcnow()
     # Reassigned, not mutated: JSON columns only notice a new value.

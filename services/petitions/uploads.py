@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from portal.db import remove_on_rollback
 from services.petitions.errors import UploadRejectedError
+from services.petitions.models import EvidenceUpload
 
 ACCEPTED_TYPES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -93,6 +94,30 @@ def store_upload(
         sha256=hashlib.sha256(received.data).hexdigest(),
         stored_name=stored_name,
     )
+
+
+def attach_upload(
+    db: Session,
+    data_dir: Path,
+    *,
+    petition_id: str,
+    item: str,
+    received: ReceivedFile,
+    content_type: str,
+) -> EvidenceUpload:
+    """Stores a checked file and records it on the petition, at filing or in a supplement."""
+    stored = store_upload(db, data_dir, received, content_type)
+    upload = EvidenceUpload(
+        petition_id=petition_id,
+        item=item,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        stored_name=stored.stored_name,
+    )
+    db.add(upload)
+    return upload
 
 
 def read_upload(data_dir: Path, stored_name: str) -> bytes:
