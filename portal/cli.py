@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -14,12 +16,14 @@ app = typer.Typer(
 services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
 officers_app = typer.Typer(help="Back-office officers", no_args_is_help=True)
+offices_app = typer.Typer(help="Agency offices, each with its own queue", no_args_is_help=True)
 kiosks_app = typer.Typer(help="Kiosk devices", no_args_is_help=True)
 holidays_app = typer.Typer(help="The holiday calendar of legal deadlines", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(officers_app, name="officers")
+app.add_typer(offices_app, name="offices")
 app.add_typer(kiosks_app, name="kiosks")
 app.add_typer(holidays_app, name="holidays")
 app.add_typer(audit_app, name="audit")
@@ -33,6 +37,19 @@ def _settings():  # type: ignore[no-untyped-def]
     except ValueError as exc:  # production mode with demo secrets, and the like
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _refusals_exit() -> Iterator[None]:
+    """A refused command (bad input, a duplicate) prints its Thai and English message and
+    exits 1, with nothing written (the session rolls back), rather than a traceback."""
+    from portal.errors import PortalError
+
+    try:
+        yield
+    except PortalError as exc:
+        typer.secho(f"{exc.message_en} / {exc.message_th}", fg="red", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -193,6 +210,8 @@ def officers_add(
     national_id: str,
     agency: str,
     role: list[str] = typer.Option(["officer"], "--role", help="officer, supervisor, ..."),
+    office: str | None = typer.Option(None, "--office", help="one office's queue (code)"),
+    email: str = typer.Option("", "--email", help="for escalations to supervisors"),
 ) -> None:
     """Register a citizen ID as an officer of one agency (they enrol TOTP at first sign-in)."""
     from identity.officers.service import register_officer
@@ -200,17 +219,56 @@ def officers_add(
     from services.audit.service import record_event
 
     settings = _settings()
-    with session_scope(get_engine(settings.database_url)) as db:
-        officer = register_officer(db, national_id=national_id, agency=agency, roles=role)
+    with _refusals_exit(), session_scope(get_engine(settings.database_url)) as db:
+        officer = register_officer(
+            db,
+            national_id=national_id,
+            agency=agency,
+            roles=role,
+            office_code=office,
+            email=email,
+        )
         record_event(
             db,
             actor="cli",
             action="officer.add",
             object_type="officer",
             object_id=officer.id or 0,
-            details={"agency": agency, "roles": list(officer.roles)},
+            details={"agency": agency, "roles": list(officer.roles), "office": office},
         )
         typer.echo(f"officer {officer.id}: {agency} {', '.join(officer.roles)}")
+
+
+@offices_app.command("add")
+def offices_add(code: str, agency: str, name_th: str, name_en: str) -> None:
+    """Open an office with its own queue; petitions can be transferred to it."""
+    from identity.officers.service import add_office
+    from portal.db import get_engine, session_scope
+    from services.audit.service import record_event
+
+    with _refusals_exit(), session_scope(get_engine(_settings().database_url)) as db:
+        office = add_office(db, code=code, agency=agency, name_th=name_th, name_en=name_en)
+        record_event(
+            db,
+            actor="cli",
+            action="office.add",
+            object_type="office",
+            object_id=office.code,
+            details={"agency": agency},
+        )
+        typer.echo(f"office {office.code}: {agency} {office.name_en}")
+
+
+@offices_app.command("list")
+def offices_list(agency: str | None = typer.Option(None, "--agency")) -> None:
+    """List the offices, by agency."""
+    from identity.officers.service import list_offices
+    from portal.db import get_engine, session_scope
+
+    with session_scope(get_engine(_settings().database_url)) as db:
+        for office in list_offices(db, agency=agency):
+            state = "" if office.active else "  (closed)"
+            typer.echo(f"{office.agency:<6} {office.code:<24} {office.name_en}{state}")
 
 
 @kiosks_app.command("add")
@@ -317,34 +375,24 @@ def holidays_list(year: int = typer.Option(None, help="default: this year")) -> 
 def holidays_add(day: str, name_th: str, name_en: str) -> None:
     """Make DAY (YYYY-MM-DD) a holiday for due dates set from now on."""
     from portal.db import get_engine, session_scope
-    from portal.errors import PortalError
     from services.calendar.service import add_holiday, parse_holiday_date
 
-    try:
-        with session_scope(get_engine(_settings().database_url)) as db:
-            h = add_holiday(
-                db, day=parse_holiday_date(day), name_th=name_th, name_en=name_en, actor="cli"
-            )
-            typer.echo(f"holiday added: {h.day.isoformat()} {h.name_en}")
-    except PortalError as exc:
-        typer.secho(f"{exc.message_en} / {exc.message_th}", fg="red", err=True)
-        raise typer.Exit(1) from exc
+    with _refusals_exit(), session_scope(get_engine(_settings().database_url)) as db:
+        h = add_holiday(
+            db, day=parse_holiday_date(day), name_th=name_th, name_en=name_en, actor="cli"
+        )
+        typer.echo(f"holiday added: {h.day.isoformat()} {h.name_en}")
 
 
 @holidays_app.command("remove")
 def holidays_remove(day: str) -> None:
     """Make DAY (YYYY-MM-DD) a working day again."""
     from portal.db import get_engine, session_scope
-    from portal.errors import PortalError
     from services.calendar.service import parse_holiday_date, remove_holiday
 
-    try:
-        with session_scope(get_engine(_settings().database_url)) as db:
-            h = remove_holiday(db, day=parse_holiday_date(day), actor="cli")
-            typer.echo(f"holiday removed: {h.day.isoformat()} {h.name_en}")
-    except PortalError as exc:
-        typer.secho(f"{exc.message_en} / {exc.message_th}", fg="red", err=True)
-        raise typer.Exit(1) from exc
+    with _refusals_exit(), session_scope(get_engine(_settings().database_url)) as db:
+        h = remove_holiday(db, day=parse_holiday_date(day), actor="cli")
+        typer.echo(f"holiday removed: {h.day.isoformat()} {h.name_en}")
 
 
 @holidays_app.command("seed")

@@ -19,7 +19,7 @@ from identity.officers.errors import (
     OfficerAlreadyRegisteredError,
     TotpSecretUnreadableError,
 )
-from identity.officers.models import Officer, OfficerRole, OfficerSession
+from identity.officers.models import Office, Officer, OfficerRole, OfficerSession
 from identity.officers.secrets import (
     SealedSecretError,
     is_sealed,
@@ -42,15 +42,27 @@ MAX_SECOND_FACTOR_FAILURES = 5  # per session; then the session ends and sign-in
 # hardware key, face or fingerprint biometrics.
 SECOND_FACTOR_AMR = frozenset({"otp", "mfa", "hwk", "face", "fpt"})
 _AGENCY_CODE = re.compile(r"^[a-z]{2,16}$")
+_OFFICE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # -- officers --------------------------------------------------------------------------------
 
 
 def register_officer(
-    db: Session, *, national_id: str, agency: str, roles: Iterable[str]
+    db: Session,
+    *,
+    national_id: str,
+    agency: str,
+    roles: Iterable[str],
+    office_code: str | None = None,
+    email: str = "",
 ) -> Officer:
-    """Makes a citizen an officer of one agency; the only way into the back office."""
+    """Makes a citizen an officer of one agency; the only way into the back office.
+
+    `office_code` limits their queue to one office of the agency (and its shared pool);
+    `email` is where escalations reach a supervisor.
+    """
     if not is_valid_citizen_id(national_id):
         raise BadRequestError("Not a valid citizen ID", "เลขประจำตัวประชาชนไม่ถูกต้อง")
     if not _AGENCY_CODE.match(agency):
@@ -62,12 +74,49 @@ def register_officer(
             f"Roles must be some of {', '.join(sorted(known))}",
             f"บทบาทต้องเป็น {', '.join(sorted(known))}",
         )
+    if office_code is not None:
+        office = db.get(Office, office_code)
+        if office is None or office.agency != agency:
+            raise BadRequestError(
+                "No such office of this agency (portal offices list)",
+                "ไม่พบสำนักงานนี้ในหน่วยงาน (portal offices list)",
+            )
+    if email and not _EMAIL.match(email):
+        raise BadRequestError("Not a valid e-mail address", "อีเมลไม่ถูกต้อง")
     if get_officer_by_national_id(db, national_id) is not None:
         raise OfficerAlreadyRegisteredError()
-    officer = Officer(national_id=national_id, agency=agency, roles=wanted)
+    officer = Officer(
+        national_id=national_id, agency=agency, roles=wanted, office_code=office_code, email=email
+    )
     db.add(officer)
     db.flush()
     return officer
+
+
+def add_office(db: Session, *, code: str, agency: str, name_th: str, name_en: str) -> Office:
+    """Opens an office with its own queue (a district office, a branch) for an agency."""
+    if not _OFFICE_CODE.match(code) or not _AGENCY_CODE.match(agency):
+        raise BadRequestError(
+            "Office codes are lower-case letters, digits and hyphens (e.g. dopa-bangrak)",
+            "รหัสสำนักงานใช้อักษรอังกฤษตัวเล็ก ตัวเลข และขีด (เช่น dopa-bangrak)",
+        )
+    if not name_th.strip() or not name_en.strip():
+        raise BadRequestError(
+            "Give the office's Thai and English names", "กรุณาระบุชื่อสำนักงานภาษาไทยและภาษาอังกฤษ"
+        )
+    if db.get(Office, code) is not None:
+        raise BadRequestError("That office code is taken", "รหัสสำนักงานนี้มีอยู่แล้ว")
+    office = Office(code=code, agency=agency, name_th=name_th.strip(), name_en=name_en.strip())
+    db.add(office)
+    db.flush()
+    return office
+
+
+def list_offices(db: Session, *, agency: str | None = None) -> list[Office]:
+    query = select(Office).order_by(Office.agency, Office.code)  # type: ignore[arg-type]
+    if agency:
+        query = query.where(Office.agency == agency)
+    return list(db.exec(query))
 
 
 def get_officer_by_national_id(db: Session, national_id: str) -> Officer | None:

@@ -61,3 +61,30 @@ def test_officers_add_registers_an_officer(monkeypatch, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "dopa supervisor" in result.output
+
+
+def test_offices_and_an_officer_bound_to_one(monkeypatch, tmp_path):
+    assert run(monkeypatch, tmp_path, "migrate").exit_code == 0
+    added = run(
+        monkeypatch,
+        tmp_path,
+        *("offices", "add", "dopa-bangrak", "dopa", "สำนักงานเขตบางรัก", "Bang Rak District Office"),
+    )
+    assert added.exit_code == 0, added.output
+    listed = run(monkeypatch, tmp_path, "offices", "list", "--agency", "dopa")
+    assert "dopa-bangrak" in listed.output and "Bang Rak District Office" in listed.output
+    again = run(monkeypatch, tmp_path, "offices", "add", "dopa-bangrak", "dopa", "ก", "B")
+    assert again.exit_code == 1 and "taken" in again.output
+    officer = run(
+        monkeypatch,
+        tmp_path,
+        *("officers", "add", "1509900456789", "dopa", "--office", "dopa-bangrak"),
+        *("--email", "somsri@dopa.example.go.th"),
+    )
+    assert officer.exit_code == 0, officer.output
+    # An office of another agency, or none, is refused with a message and nothing written.
+    wrong = run(
+        monkeypatch, tmp_path, "officers", "add", "3103900123458", "rd", "--office", "dopa-bangrak"
+    )
+    assert wrong.exit_code == 1 and "No such office" in wrong.output
+    assert run(monkeypatch, tmp_path, "officers", "add", "3103900123458", "rd").exit_code == 0
