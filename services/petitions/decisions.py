@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from identity.officers.authz import has_role, require_role
@@ -71,6 +72,48 @@ def _require_in_review(petition: Petition) -> None:
         raise PetitionNotInReviewError(state=str(petition.state))
 
 
+def still_held_in(
+    db: Session,
+    petition: Petition,
+    officer: Officer,
+    states: tuple[PetitionState, ...] = (PetitionState.IN_REVIEW,),
+    *,
+    unheld_ok: bool = False,
+) -> bool:
+    """Re-checks in one conditional UPDATE that the petition is still in `states` and held by
+    this officer (or by nobody, with `unheld_ok`), which also locks its row until commit.
+
+    The checks before it read a snapshot: of two decisions sent at once (a double click, two
+    tabs, a bulk approval while a colleague claims) exactly one passes here, the other waits
+    for the first to commit and then finds the petition changed.
+    """
+    held = Petition.assigned_officer_id == officer.id
+    if unheld_ok:
+        held = or_(held, col(Petition.assigned_officer_id).is_(None))
+    db.flush()
+    result = db.execute(
+        update(Petition)
+        .where(col(Petition.id) == petition.id, col(Petition.state).in_(states), held)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    db.refresh(petition)
+    return False
+
+
+def require_still_held_in(
+    db: Session,
+    petition: Petition,
+    officer: Officer,
+    states: tuple[PetitionState, ...] = (PetitionState.IN_REVIEW,),
+) -> None:
+    """`still_held_in`, or 409 when another decision got there first."""
+    if not still_held_in(db, petition, officer, states):
+        raise PetitionNotInReviewError(state=str(petition.state))
+
+
 def pending_first_approval(db: Session, petition_id: str) -> PetitionDecision | None:
     """The first approval of a two-officer petition still waiting for its second, if any."""
     latest = db.exec(
@@ -118,6 +161,7 @@ def approve_petition(db: Session, *, officer: Officer, petition_id: str, note: s
     """
     petition = load_for_action(db, officer, petition_id)
     _require_in_review(petition)
+    require_still_held_in(db, petition, officer)
     note = note.strip()[:REASON_MAX_LENGTH]
     decision = definition_of(petition).decision
     if decision == "two_officers":
@@ -174,6 +218,7 @@ def reject_petition(db: Session, *, officer: Officer, petition_id: str, reason: 
     petition = load_for_action(db, officer, petition_id)
     _require_in_review(petition)
     reason = clean_reason(reason)
+    require_still_held_in(db, petition, officer)
     petition.decision_reason_th = f"{reason}\n\n{APPEAL_TH}"
     petition.decision_reason_en = f"{reason}\n\n{APPEAL_EN}"
     petition.decided_at = utcnow()
@@ -205,6 +250,9 @@ def transfer_petition(
     petition = load_for_action(db, officer, petition_id)
     if petition.state not in (PetitionState.IN_REVIEW, PetitionState.SUPPLEMENT_REQUESTED):
         raise PetitionNotInReviewError(state=str(petition.state))
+    require_still_held_in(
+        db, petition, officer, (PetitionState.IN_REVIEW, PetitionState.SUPPLEMENT_REQUESTED)
+    )
     office = db.get(Office, office_code) if office_code else None
     if (
         office is None
@@ -303,7 +351,9 @@ def bulk_approve(db: Session, *, officer: Officer, petition_ids: list[str]) -> B
             result.skipped[petition_id] = "not_in_review"
         elif not _is_automatic(petition):
             result.skipped[petition_id] = "not_automatic"
-        elif petition.assigned_officer_id not in (None, officer.id):
+        elif petition.assigned_officer_id not in (None, officer.id) or not still_held_in(
+            db, petition, officer, unheld_ok=True
+        ):
             result.skipped[petition_id] = "held_by_another_officer"
         else:
             _approve(db, petition, officer, reason=APPROVED_BY_OFFICER, note="bulk approval")

@@ -31,6 +31,7 @@ from identity.officers.errors import OtherAgencyError, RoleRequiredError
 from identity.officers.models import Officer, OfficerRole
 from portal.db import utcnow
 from portal.errors import BadRequestError
+from services.agencies import get_agency
 from services.petitions.models import EvidenceUpload, Petition, PetitionEvent, PetitionState
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -184,6 +185,8 @@ def officer_scope(
     if not officer.active or not any(has_role(officer, r) for r in DASHBOARD_ROLES):
         raise RoleRequiredError()
     if OfficerRole.PORTAL_ADMIN.value in officer.roles:
+        if agency and get_agency(agency) is None:
+            raise OtherAgencyError()  # not an agency at all: nothing to show
         chosen = agency or None
     elif agency and agency != officer.agency:
         raise OtherAgencyError()

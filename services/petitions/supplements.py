@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from identity.models import Citizen
@@ -30,7 +31,12 @@ from services.petitions.casework_models import (
     PetitionDecision,
     SupplementRequest,
 )
-from services.petitions.decisions import actor_of, load_for_action, pending_first_approval
+from services.petitions.decisions import (
+    actor_of,
+    load_for_action,
+    pending_first_approval,
+    require_still_held_in,
+)
 from services.petitions.errors import (
     NoSupplementRequestedError,
     PetitionNotInReviewError,
@@ -76,6 +82,7 @@ def request_supplement(
     petition = load_for_action(db, officer, petition_id)
     if petition.state != PetitionState.IN_REVIEW:
         raise PetitionNotInReviewError(state=str(petition.state))
+    require_still_held_in(db, petition, officer)
     service = definition_of(petition)
     allowed = {f.name for f in flaggable_fields(service)}
     fields = list(dict.fromkeys(f.strip() for f in fields if f.strip()))
@@ -224,6 +231,19 @@ def answer_supplement(
             content_type=content_type,
         )
     now = utcnow()
+    # One answer per request even if two arrive at once: the first to mark it answered wins
+    # (the row stays locked until commit); the other finds it answered and nothing is kept.
+    marked = db.execute(
+        update(SupplementRequest)
+        .where(
+            col(SupplementRequest.id) == request.id,
+            col(SupplementRequest.answered_at).is_(None),
+        )
+        .values(answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        raise SupplementAlreadyAnsweredError()
     # Reassigned, not mutated: JSON columns only notice a new value.
     petition.answers = {**petition.answers, **clean}
     request.answers = dict(clean)

@@ -173,7 +173,8 @@ def assign(
     petition_id: str,
     officer_id: Annotated[str, Form(max_length=12)] = "",
 ) -> RedirectResponse:
-    if not officer_id.isdigit():
+    # ASCII digits only ("²".isdigit() is true) and within an integer column's range.
+    if not (officer_id.isascii() and officer_id.isdecimal()) or int(officer_id) > 2**31 - 1:
         raise AssigneeInvalidError()
     claims.assign_petition(
         db, by=officer, petition_id=petition_id, officer_id=int(officer_id), now=utcnow()

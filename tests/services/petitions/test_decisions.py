@@ -221,3 +221,45 @@ class TestBulkApprove:
         with pytest.raises(RoleRequiredError):
             decisions.bulk_approve(db, officer=officer, petition_ids=[petition.id])
         assert db.exec(select(PetitionDecision)).all() == []
+
+
+class TestDecisionsSentAtOnce:
+    """Two requests that both read the petition in review before either committed (a double
+    click, two tabs): the second finds it changed when it writes, and only one decision stays."""
+
+    def test_an_approval_and_a_rejection_read_together_keep_only_the_first(self, db, clean_engine):
+        from sqlmodel import Session
+
+        from identity.officers.models import Officer
+        from services.petitions.models import Petition
+
+        officer = make_officer(db)
+        petition = make_petition(db, make_citizen(db), officer=officer)
+        late = Session(clean_engine, expire_on_commit=False)
+        first = Session(clean_engine, expire_on_commit=False)
+        try:
+            # Read (and held, as a request holds it) before the approval commits.
+            stale = late.get(Petition, petition.id)
+            assert stale is not None and stale.state == PetitionState.IN_REVIEW
+            late_officer = late.get(Officer, officer.id)
+            decisions.approve_petition(
+                first, officer=first.get(Officer, officer.id), petition_id=petition.id
+            )
+            first.commit()
+            with pytest.raises(PetitionNotInReviewError):
+                decisions.reject_petition(
+                    late, officer=late_officer, petition_id=petition.id, reason="documents wrong"
+                )
+            late.rollback()
+        finally:
+            late.close()
+            first.close()
+        db.expire_all()
+        kinds = [
+            d.kind
+            for d in db.exec(
+                select(PetitionDecision).where(PetitionDecision.petition_id == petition.id)
+            )
+        ]
+        assert kinds == [DecisionKind.APPROVE]
+        assert len(jobs(db, petition.id)) == 1
