@@ -182,6 +182,47 @@ class TestAnswer:
         db.rollback()
         assert petition.answers["location"] == "First"
 
+    def test_two_answers_read_together_keep_only_the_first(self, db, store, clean_engine):
+        """Both read the request unanswered before either committed (two tabs)."""
+        from sqlmodel import Session
+
+        from identity.models import Citizen
+        from services.petitions.models import Petition
+
+        _officer, citizen, petition = asked(db, documents=())
+        late = Session(clean_engine, expire_on_commit=False)
+        first = Session(clean_engine, expire_on_commit=False)
+        try:
+            held = (  # as a request holds them, read before the first answer commits
+                late.get(Petition, petition.id),
+                late.exec(select(SupplementRequest)).one(),
+            )
+            assert held[1].answered_at is None
+            answer_supplement(
+                first,
+                citizen=first.get(Citizen, citizen.id),
+                petition_id=petition.id,
+                answers={"location": "First"},
+                uploads={},
+                upload_store=store,
+            )
+            first.commit()
+            with pytest.raises(SupplementAlreadyAnsweredError):
+                answer_supplement(
+                    late,
+                    citizen=late.get(Citizen, citizen.id),
+                    petition_id=petition.id,
+                    answers={"location": "Second"},
+                    uploads={},
+                    upload_store=store,
+                )
+            late.rollback()
+        finally:
+            late.close()
+            first.close()
+        db.expire_all()
+        assert db.get(Petition, petition.id).answers["location"] == "First"
+
     def test_nothing_asked_is_a_conflict(self, db, store):
         citizen = make_citizen(db)
         petition = make_petition(db, citizen)
