@@ -68,7 +68,7 @@ def test_officer_and_kiosk_admin_commands_are_audited(db: Session, portal):
 
     officer_trail = list_events_for(db, object_type="officer", object_id=officer_id)
     assert [(e.actor, e.action) for e in officer_trail] == [("cli", "officer.add")]
-    assert officer_trail[0].details == {"agency": "dopa", "roles": ["supervisor"]}
+    assert officer_trail[0].details == {"agency": "dopa", "roles": ["supervisor"], "office": None}
     kiosk_trail = list_events_for(db, object_type="kiosk", object_id=kiosk_id)
     assert [e.action for e in kiosk_trail] == ["kiosk.add", "kiosk.disable"]
     assert portal("audit", "verify").exit_code == 0
