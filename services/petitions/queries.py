@@ -9,11 +9,9 @@ from sqlmodel import Session, col, select
 from identity.delegation.service import find_active_delegation
 from identity.models import Citizen
 from identity.officers.authz import require_petition_access
-from identity.officers.models import Officer, OfficerRole
+from identity.officers.models import Officer
 from services.petitions.errors import PetitionNotFoundError
 from services.petitions.models import JobState, Petition, PetitionEvent, PetitionJob
-
-OFFICER_LIST_LIMIT = 50
 
 
 def get_citizen_petition(db: Session, *, citizen_id: int, petition_id: str) -> Petition:
@@ -65,17 +63,6 @@ def list_petition_events(db: Session, *, petition_id: str) -> list[PetitionEvent
             .order_by(col(PetitionEvent.id))
         )
     )
-
-
-def list_officer_petitions(db: Session, officer: Officer) -> list[Petition]:
-    """The newest petitions the officer may see: their agency's, or all for a portal admin."""
-    query = select(Petition)
-    if OfficerRole.PORTAL_ADMIN.value not in officer.roles:
-        query = query.where(
-            col(Petition.service_code).startswith(f"{officer.agency}.", autoescape=True)
-        )
-    query = query.order_by(col(Petition.created_at).desc()).limit(OFFICER_LIST_LIMIT)
-    return list(db.exec(query))
 
 
 def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Petition:

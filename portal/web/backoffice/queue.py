@@ -7,18 +7,16 @@ page to look at next. The petition page logs each look (see `services.petitions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from identity.officers.models import Office, Officer, OfficerRole
-from portal.csrf import CSRF_FIELD, CsrfProtected, csrf_token
+from portal.csrf import CsrfProtected
 from portal.db import utcnow
 from portal.deps import Db
 from portal.web.backoffice.actions import casework_context
@@ -54,12 +52,6 @@ FILTER_KEYS = (
     "sort",
     "order",
 )
-
-
-def _csrf_field(request: Request) -> Callable[[], Markup]:
-    """`{{ csrf_field() }}` for the forms of included templates."""
-    token = csrf_token(request)
-    return lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">')
 
 
 def parse_queue_filter(officer: Officer, params: dict[str, str]) -> QueueFilter:
@@ -204,6 +196,5 @@ def petition_page(
         assignable=(
             claims.list_assignable_officers(db, agency=view.petition.agency) if supervisor else []
         ),
-        csrf_field=_csrf_field(request),
         casework=casework_context(db, officer, view.petition),
     )

@@ -48,7 +48,6 @@ OFFICER_LOGIN_COOKIE = "portal_officer_login"  # binds a sign-in trip to this br
 COOKIE_PATH = "/backoffice"
 HOME = "/backoffice/"
 SECOND_FACTOR = "/backoffice/second-factor"
-PETITION_LIST_LIMIT = 50
 _rp_lock = threading.Lock()
 
 

@@ -145,18 +145,3 @@ class TestKioskSessions:
         token = kiosks.service.start_kiosk_session(kdb, device=device, citizen_id=citizen.id)
         kiosks.service.disable_kiosk(kdb, device_id=device.id)
         assert kiosks.service.get_active_kiosk_session(kdb, device=device, token=token) is None
-
-
-class TestAdminCommands:
-    def test_add_prints_a_code_that_activates_the_kiosk(self, kiosks, kdb, clean_engine):
-        from identity.kiosks.admin import add_kiosk, disable_kiosk_by_id
-
-        out = add_kiosk(clean_engine, name="Kiosk 1", location="Office", agency="dopa")
-        code = out.rsplit(" ", 1)[-1]
-        credential = kiosks.service.activate_kiosk(kdb, activation_code=code)
-        device = kiosks.service.authenticate_device(kdb, credential)
-        kdb.commit()
-
-        assert disable_kiosk_by_id(clean_engine, device_id=device.id).endswith("Kiosk 1 · Office")
-        kdb.expire_all()
-        assert kiosks.service.authenticate_device(kdb, credential) is None

@@ -79,3 +79,19 @@ def test_heads_prints_each_days_head_hash_to_publish(db: Session, portal):
     result = portal("audit", "heads", "--days", "3")
     assert result.exit_code == 0, result.output
     assert f"{events[0].day.isoformat()}  seq 1-4  4 events  {events[-1].hash}" in result.output
+
+
+def test_kiosks_add_prints_a_code_that_activates_the_kiosk_and_disable_ends_it(db: Session, portal):
+    from identity.kiosks import service as kiosks
+
+    out = portal("kiosks", "add", "--name", "Kiosk 1", "--location", "Office", "--agency", "dopa")
+    assert out.exit_code == 0, out.output
+    code = out.output.split()[-1]
+    credential = kiosks.activate_kiosk(db, activation_code=code)
+    device = kiosks.authenticate_device(db, credential)
+    db.commit()
+
+    disabled = portal("kiosks", "disable", str(device.id))
+    assert disabled.output.strip().endswith("Kiosk 1 · Office")
+    db.expire_all()
+    assert kiosks.authenticate_device(db, credential) is None
