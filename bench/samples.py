@@ -18,7 +18,7 @@ def sample_residence_context() -> dict[str, Any]:
     person = demo_population()[0]
     context = residence_context(
         evidence={"dopa.population": person_to_record(person)},
-        national_id=person.national_id,
+        holder={"national_id": person.national_id},
         answers={"purpose": "bank"},
     )
     return context | {

@@ -1,15 +1,19 @@
-"""Issued documents: one row per signed PDF, found by number (verify page) or hash (upload)."""
+"""Issued documents: one row per signed PDF, found by number (verify page) or hash (upload).
+
+Also here: share links a citizen hands to a named recipient, and the revocation list of the
+portal's own CA (seals, the timestamp authority, issuing CAs), from which the CRLs are built.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlmodel import Field, SQLModel
 
 from portal.db import AwareDateTime
 
-DocumentStatus = Literal["valid", "revoked"]
+DocumentStatus = Literal["valid", "revoked", "superseded"]
 
 
 class DocumentBase(SQLModel):
@@ -39,10 +43,28 @@ class Document(DocumentBase, table=True):
     storage_key: str = Field(max_length=255)
     signer_subject: str = Field(max_length=500)
     revoked_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    revocation_reason: str | None = Field(default=None, max_length=500)
+    # Printed on the document beside its number; number + check code reveal the record.
+    check_code: str = Field(default="", max_length=16)
+    # The last day the document itself is valid (a service may say "valid 90 days"); None: open.
+    valid_until: date | None = None
+    # Hex serial of the seal certificate that signed it (revocation of a seal finds its documents).
+    seal_serial: str = Field(default="", max_length=64, index=True)
+    # The RFC 3161 timestamp's genTime: when the signature provably existed.
+    timestamped_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # Reissue after a correction: the new document names the one it replaces, the old one is
+    # marked superseded (and stays verifiable as such).
+    replaces: str | None = Field(default=None, max_length=32)
+    superseded_by: str | None = Field(default=None, max_length=32)
+    superseded_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
     @property
     def status(self) -> DocumentStatus:
-        return "revoked" if self.revoked_at is not None else "valid"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.superseded_by is not None:
+            return "superseded"
+        return "valid"
 
 
 class DocumentPublic(DocumentBase):
@@ -62,3 +84,38 @@ class DocumentPublic(DocumentBase):
             issued_at=document.issued_at,
             status=document.status,
         )
+
+
+class ShareLink(SQLModel, table=True):
+    """A link (or its QR) that lets one named recipient see one document until it expires.
+
+    Only the SHA-256 of the token is stored: the link itself exists in the citizen's hands.
+    """
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True, index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    recipient_name: str = Field(max_length=200)
+    purpose: str = Field(default="", max_length=300)
+    created_at: datetime = Field(sa_type=AwareDateTime)
+    expires_at: datetime = Field(sa_type=AwareDateTime)
+    max_views: int | None = None
+    view_count: int = 0
+    last_viewed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+
+class RevokedCertificate(SQLModel, table=True):
+    """A certificate our CA has revoked; the CRL of its issuer lists it."""
+
+    __tablename__ = "revoked_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_hex: str = Field(max_length=64, unique=True, index=True)
+    issuer: str = Field(max_length=32)  # "root" or "issuing": which CRL lists it
+    subject: str = Field(max_length=500)
+    reason: str = Field(max_length=32)  # RFC 5280 CRLReason name, e.g. key_compromise
+    revoked_at: datetime = Field(sa_type=AwareDateTime)

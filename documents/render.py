@@ -16,6 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,16 @@ _TEMPLATE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 # FontConfiguration is shared: renders in one process take turns (the GIL would serialise most
 # of the work anyway). Workers in other processes render in parallel.
 _render_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class IssuedBy:
+    """The officer line on a document decided by a person; None means "issued automatically"."""
+
+    name_th: str
+    name_en: str
+    position_th: str = ""
+    position_en: str = ""
 
 
 class ResourceRefusedError(ValueError):
@@ -206,7 +217,12 @@ def render_certificate_html(template: str, context: Mapping[str, Any]) -> str:
     if not _TEMPLATE_NAME.fullmatch(name) or name == "base":
         raise ValueError(f"not a certificate template: {template!r}")
     values: dict[str, Any] = dict(context)
-    values["qr_svg"] = Markup(qr_svg(str(context["verify_url"])))  # segno output: trusted
+    values.setdefault("qr_data", context["verify_url"])
+    values.setdefault("check_code", "")
+    values.setdefault("valid_until", None)
+    values.setdefault("thai_digits", False)
+    values.setdefault("issued_by", None)
+    values["qr_svg"] = Markup(qr_svg(str(values["qr_data"])))  # segno output: trusted
     return _jinja_environment().get_template(f"{name}.html").render(values)
 
 
@@ -267,6 +283,24 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
-def render_certificate_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """An unsigned PDF of the certificate `template` filled with `context`."""
+def certificate_data(
+    *,
+    template: str,
+    number: str,
+    agency_code: str,
+    title_th: str,
+    title_en: str,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The machine-readable JSON embedded in the PDF (STUB: render helper owns this)."""
+    return {"number": number, "template": template, "agency": agency_code}
+
+
+def render_certificate_pdf(
+    template: str, context: dict[str, Any], *, data: Mapping[str, Any] | None = None
+) -> bytes:
+    """An unsigned PDF of the certificate `template` filled with `context`.
+
+    `data` is embedded as a JSON attachment (STUB: not yet embedded).
+    """
     return html_to_pdf(render_certificate_html(template, context))

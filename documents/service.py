@@ -12,19 +12,20 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
-from documents.dates import buddhist_year
+from documents.checkcode import new_check_code
+from documents.dates import buddhist_year, thailand_date
 from documents.errors import DocumentStorageError
 from documents.models import Document
 from documents.numbers import new_document_number
-from documents.pki import get_agency_signer
-from documents.render import render_certificate_pdf
-from documents.sign import sign_pdf
+from documents.qrpayload import qr_payload
+from documents.render import IssuedBy, certificate_data, render_certificate_pdf
+from documents.sign import seal_pdf
 from portal.db import remove_on_rollback, utcnow
 
 STORAGE_DIR_NAME = "documents"
@@ -53,6 +54,10 @@ def issue_document(
     holder_display_th: str,
     holder_display_en: str,
     issued_at: datetime | None = None,
+    valid_days: int | None = None,
+    thai_digits: bool = False,
+    issued_by: IssuedBy | None = None,
+    replaces: str | None = None,
 ) -> Document:
     """Renders, seals, stores and records a certificate; idempotent per `petition_id`.
 
@@ -71,21 +76,41 @@ def issue_document(
     if issued_at.tzinfo is None or issued_at.utcoffset() is None:
         raise ValueError("issued_at must be timezone-aware")
     number = _unused_number(db, agency_code, issued_at)
+    check_code = new_check_code()
     verify_url = f"{base_url.rstrip('/')}/verify/{number}"
+    valid_until = valid_until_for(issued_at, valid_days)
     values = {
         **context,
         "document_number": number,
+        "check_code": check_code,
         "verify_url": verify_url,
+        "qr_data": qr_payload(data_dir, base_url, number, check_code),
         "issued_at": issued_at,
+        "valid_until": valid_until,
+        "thai_digits": thai_digits,
+        "issued_by": issued_by,
     }
-    unsigned = render_certificate_pdf(template, values)
-    signer = get_agency_signer(data_dir, agency_code, agency_name_en)
-    signed = sign_pdf(
+    unsigned = render_certificate_pdf(
+        template,
+        values,
+        data=certificate_data(
+            template=template,
+            number=number,
+            agency_code=agency_code,
+            title_th=title_th,
+            title_en=title_en,
+            values=values,
+        ),
+    )
+    sealed = seal_pdf(
         unsigned,
-        signer,
+        data_dir=data_dir,
+        agency_code=agency_code,
+        agency_name_en=agency_name_en,
         reason=f"{title_en} {number}, issued by {agency_name_en}",
         location=SIGNATURE_LOCATION,
     )
+    signed = sealed.pdf
 
     storage_key = f"{buddhist_year(issued_at)}/{number}.pdf"
     path = documents_dir(data_dir) / storage_key
@@ -106,11 +131,23 @@ def issue_document(
         sha256=hashlib.sha256(signed).hexdigest(),
         size_bytes=len(signed),
         storage_key=storage_key,
-        signer_subject=signer.signing_cert.subject.human_friendly,
+        signer_subject=sealed.signer_subject,
+        seal_serial=sealed.seal_serial,
+        timestamped_at=sealed.timestamped_at,
+        check_code=check_code,
+        valid_until=valid_until,
+        replaces=replaces,
     )
     db.add(document)
     db.flush()  # a concurrent issue for the same petition fails here; the rollback removes the file
     return document
+
+
+def valid_until_for(issued_at: datetime, valid_days: int | None) -> date | None:
+    """The last day a document is valid: `valid_days` counted from its Bangkok issue date."""
+    if valid_days is None:
+        return None
+    return thailand_date(issued_at) + timedelta(days=valid_days - 1)
 
 
 def _unused_number(db: Session, agency_code: str, issued_at: datetime) -> str:

@@ -12,13 +12,17 @@ Timestamps are the next step: pass an RFC 3161 `timestamper` (for example
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
+from pathlib import Path
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
 
 from documents._loop import call_outside_event_loop
+from documents.pki import get_agency_signer
 
 PDF_MAGIC = b"%PDF-"
 # Room for the CMS blob in the signature field. pyHanko otherwise sizes it by building a whole
@@ -62,3 +66,34 @@ def sign_pdf(
         bytes_reserved=None if timestamper is not None else SIGNATURE_BYTES_RESERVED,
     )
     return output.getvalue()
+
+
+@dataclass(frozen=True)
+class SealedPdf:
+    """A signed PDF and what the document record keeps about its signature."""
+
+    pdf: bytes
+    signer_subject: str
+    seal_serial: str  # hex
+    timestamped_at: datetime | None
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    data_dir: Path,
+    agency_code: str,
+    agency_name_en: str,
+    reason: str,
+    location: str,
+) -> SealedPdf:
+    """Seals `pdf` with the agency's current seal (STUB: PKI helper adds timestamp and LTV)."""
+    signer = get_agency_signer(data_dir, agency_code, agency_name_en)
+    signed = sign_pdf(pdf, signer, reason=reason, location=location)
+    cert = signer.signing_cert
+    return SealedPdf(
+        pdf=signed,
+        signer_subject=cert.subject.human_friendly,
+        seal_serial=format(cert.serial_number, "x"),
+        timestamped_at=None,
+    )

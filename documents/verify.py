@@ -51,6 +51,10 @@ UNTRUSTED_SIGNER = "untrusted_signer"
 MODIFIED_AFTER_SIGNING = "modified_after_signing"
 UNKNOWN_DOCUMENT = "unknown_document"
 REVOKED = "revoked"
+SUPERSEDED = "superseded"
+EXPIRED = "expired"  # the document's own validity (valid_until) has passed
+SEAL_REVOKED = "signing_certificate_revoked"
+TIMESTAMP_INVALID = "timestamp_invalid"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ class SignatureReport:
     problem: str | None
     valid: bool = False
     covers_whole_file: bool = False
+    # Subjects from the seal up to the root, as validated.
+    chain: tuple[str, ...] = ()
+    seal_serial: str | None = None  # hex
+    seal_not_after: datetime | None = None
+    # The RFC 3161 signature timestamp, and whether its token validated against our roots.
+    timestamp_at: datetime | None = None
+    timestamp_trusted: bool = False
+    # Revocation of the seal on our current CRL (None: not revoked).
+    seal_revoked_at: datetime | None = None
+    seal_revocation_reason: str | None = None
+    # The file carries its own revocation data (a DSS with CRLs: PAdES B-LT).
+    ltv_embedded: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ from contextlib import contextmanager
 
 import typer
 
+from portal.cli_documents import documents_app
+from portal.cli_keys import keys_app
+from portal.cli_verify import verify_app
+
 app = typer.Typer(
     help="Citizen Service Portal", no_args_is_help=True, pretty_exceptions_enable=False
 )
@@ -27,6 +31,9 @@ app.add_typer(offices_app, name="offices")
 app.add_typer(kiosks_app, name="kiosks")
 app.add_typer(holidays_app, name="holidays")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(documents_app, name="documents")
+app.add_typer(verify_app, name="verify")
 
 
 def _settings():  # type: ignore[no-untyped-def]

@@ -170,6 +170,10 @@ class CertificateSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     template: str = Field(pattern=r"^[a-z_]+$")
     title: Text
+    # How long the document itself is valid from the day of issue (None: no end date).
+    valid_days: int | None = Field(default=None, ge=1, le=3650)
+    # Print numbers and dates with Thai digits (๐-๙) in the Thai text, as some agencies do.
+    thai_digits: bool = False
 
 
 class ServiceDefinition(BaseModel):

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from documents.render import IssuedBy
 from documents.service import issue_document, mask_name
 from identity.models import Citizen
+from identity.officers.models import Officer
 from identity.sessions import get_citizen_by_national_id
 from portal.db import utcnow
 from services.agencies import CERTIFICATE_CONTEXTS, get_agency
@@ -29,6 +31,7 @@ from services.exchange.errors import (
     SubjectNotFoundError,
 )
 from services.notifications.providers import NotificationProviders
+from services.petitions.casework_models import DecisionKind, PetitionDecision
 from services.petitions.models import (
     FINAL_STATES,
     Consent,
@@ -270,6 +273,31 @@ def _not_confirmed(item: EvidenceSpec) -> tuple[str, str]:
     )
 
 
+def _approving_officer(db: Session, petition: Petition) -> IssuedBy | None:
+    """The officer whose approval the document is issued on (the last one), or None when the
+    petition was decided automatically; printed on the certificate in place of "issued
+    automatically"."""
+    decision = db.exec(
+        select(PetitionDecision)
+        .where(
+            PetitionDecision.petition_id == petition.id,
+            PetitionDecision.kind == DecisionKind.APPROVE,
+        )
+        .order_by(col(PetitionDecision.at).desc(), col(PetitionDecision.id).desc())
+    ).first()
+    if decision is None:
+        return None
+    officer = db.get(Officer, decision.officer_id)
+    if officer is None:
+        return None
+    return IssuedBy(
+        name_th=officer.name_th or officer.name_en,
+        name_en=officer.name_en or officer.name_th,
+        position_th="เจ้าหน้าที่ผู้อนุมัติ",
+        position_en="Approving officer",
+    )
+
+
 def _issue_certificate(
     db: Session, petition: Petition, service: ServiceDefinition, ctx: ProcessingContext
 ) -> None:
@@ -302,6 +330,9 @@ def _issue_certificate(
         holder_display_en=mask_name(
             holder["given_name_en"], holder["family_name_en"], holder["title_en"]
         ),
+        valid_days=certificate.valid_days,
+        thai_digits=certificate.thai_digits,
+        issued_by=_approving_officer(db, petition),
     )
     petition.document_number = document.number
     db.add(petition)
