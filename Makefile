@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 softhsm2 libnss3-tools zbar-tools wrk openssl
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
 .PHONY: help install system-packages axe demo test test-fast lint bench clean
@@ -53,9 +53,7 @@ lint: install ## ruff check and format check
 
 bench: install ## benchmarks: certificate render+sign, verification request rate, officer queue
 	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
-	$(BIN)/python bench/bench_certificates.py
-	$(BIN)/python bench/bench_verify.py
-	$(BIN)/python bench/bench_queue.py  # PostgreSQL: PORTAL_BENCH_DATABASE_URL (default .../bench)
+	$(BIN)/python bench/run.py  # certificates, verify, queue in turn; key=value figures last (queue: PORTAL_BENCH_DATABASE_URL, default .../bench)
 
 clean: ## remove the virtualenv, caches and test output (keeps var/ data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -1,21 +1,29 @@
-"""Time to render and seal one residence certificate: the portal's cached path beside a naive one.
+"""Time to render, seal and store one certificate on one core: the portal's path beside a naive one.
 
-Both run in the same process, interleaved run by run, on the same template and context:
+Both run in the same process, pinned to core 0 (`os.sched_setaffinity`), interleaved run by run
+(the order alternates), on the same template, context and certificate data:
 
-- portal: `documents.render.render_certificate_pdf` (one FontConfiguration and one parsed
-  stylesheet per process) and `documents.sign.sign_pdf` with the cached agency signer (key parsed
-  once, fixed signature room);
-- naive: a fresh FontConfiguration and freshly parsed CSS for every render, and
-  `SimpleSigner.load` from the PEM files for every signature, signed with pyHanko's defaults
-  (which size the signature by first building a dummy one).
+- portal: `documents.render.render_certificate_pdf` (process-wide FontConfiguration, stylesheets
+  and small user-agent stylesheet, PNG QR code, cached ICC profile; PDF/A-3b with the JSON
+  attachment), `documents.sign.seal_pdf` (cached seal key, RFC 3161 timestamp from the bundled
+  TSA, DSS with the CA certificates and CRLs: PAdES B-LT) and the atomic write with fsync that
+  `documents.service` uses;
+- naive: the same HTML laid out with a fresh FontConfiguration and freshly parsed CSS for every
+  document and WeasyPrint's defaults otherwise (full user-agent stylesheet, ICC profile parsed
+  per document), `SimpleSigner.load` from the PEM files for every signature, pyHanko's default
+  signature sizing (a dummy signature first) with the same timestamper, and the same write.
 
-    .venv/bin/python bench/bench_certificates.py [--runs 30]
+Ends with `key=value` lines for `bench/run.py`:
+certificate_p50_ms, certificate_p90_ms, naive_p50_ms, certificate_speedup (and per-stage medians).
+
+    .venv/bin/python bench/bench_certificates.py [--runs 40] [--warmup 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -23,78 +31,118 @@ import time
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from samples import sample_residence_context  # noqa: E402  (bench/ is on sys.path)
+from samples import (  # noqa: E402  (bench/ is on sys.path)
+    SAMPLE_NUMBER,
+    sample_certificate_data,
+    sample_residence_context,
+)
 
 AGENCY_CODE = "dopa"
 AGENCY_NAME_EN = "Department of Provincial Administration"
+REASON = f"Certificate of Residence {SAMPLE_NUMBER}, issued by {AGENCY_NAME_EN}"
+LOCATION = "Thailand"
+
+Stage = Callable[[Any], Any]
 
 
-def portal_path(data_dir: Path) -> tuple[Callable[[], bytes], Callable[[bytes], bytes]]:
-    from documents.pki import get_agency_signer
+def portal_path(data_dir: Path) -> list[tuple[str, Stage]]:
     from documents.render import render_certificate_pdf
-    from documents.sign import sign_pdf
+    from documents.service import _write_atomically
+    from documents.sign import seal_pdf
 
     context = sample_residence_context()
+    data = sample_certificate_data(context)
+    target = data_dir / "documents" / "portal.pdf"
 
-    def render() -> bytes:
-        return render_certificate_pdf("residence", context)
+    def render(_: Any) -> bytes:
+        return render_certificate_pdf("residence", context, data=data)
 
-    def sign(pdf: bytes) -> bytes:
-        signer = get_agency_signer(data_dir, AGENCY_CODE, AGENCY_NAME_EN)
-        return sign_pdf(pdf, signer, reason="Benchmark", location="Thailand")
+    def seal(pdf: bytes) -> bytes:
+        return seal_pdf(
+            pdf,
+            data_dir=data_dir,
+            agency_code=AGENCY_CODE,
+            agency_name_en=AGENCY_NAME_EN,
+            reason=REASON,
+            location=LOCATION,
+        ).pdf
 
-    return render, sign
+    def store(pdf: bytes) -> bytes:
+        _write_atomically(target, pdf)
+        return pdf
+
+    return [("render", render), ("seal", seal), ("store", store)]
 
 
-def naive_path(data_dir: Path) -> tuple[Callable[[], bytes], Callable[[bytes], bytes]]:
+def naive_path(data_dir: Path) -> list[tuple[str, Stage]]:
+    import json
+
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
-    from documents.pki import root_ca_paths, seal_paths
+    from documents.pki import issuing_ca_paths, root_ca_paths, seal_paths
     from documents.render import (
         CERTIFICATES_DIR,
         certificate_url_fetcher,
         load_stylesheets,
         render_certificate_html,
     )
+    from documents.service import _write_atomically
+    from documents.tsa import get_timestamper
 
     context = sample_residence_context()
+    data = sample_certificate_data(context)
     key_path, cert_path = seal_paths(data_dir, AGENCY_CODE)
-    _, root_path = root_ca_paths(data_dir)
+    ca_files = [str(issuing_ca_paths(data_dir)[1]), str(root_ca_paths(data_dir)[1])]
+    timestamper = get_timestamper(data_dir, "")
+    target = data_dir / "documents" / "naive.pdf"
 
-    def render() -> bytes:
+    def render(_: Any) -> bytes:
         font_config = FontConfiguration()
         html = HTML(
             string=render_certificate_html("residence", context),
             base_url=str(CERTIFICATES_DIR),
             url_fetcher=certificate_url_fetcher(),
         )
-        pdf = html.write_pdf(stylesheets=load_stylesheets(font_config), font_config=font_config)
+        attachment = Attachment(
+            string=json.dumps(data, ensure_ascii=False),
+            name="certificate.json",
+            relationship="Data",
+        )
+        pdf = html.write_pdf(
+            stylesheets=load_stylesheets(font_config),
+            font_config=font_config,
+            pdf_variant="pdf/a-3b",
+            attachments=[attachment],
+        )
         assert isinstance(pdf, bytes)
         return pdf
 
-    def sign(pdf: bytes) -> bytes:
-        signer = signers.SimpleSigner.load(
-            str(key_path), str(cert_path), ca_chain_files=(str(root_path),)
-        )
+    def seal(pdf: bytes) -> bytes:
+        signer = signers.SimpleSigner.load(str(key_path), str(cert_path), ca_chain_files=ca_files)
         assert signer is not None
         metadata = signers.PdfSignatureMetadata(
             field_name="Signature",
             md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
-            reason="Benchmark",
-            location="Thailand",
+            reason=REASON,
+            location=LOCATION,
         )
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+        return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper).getvalue()
 
-    return render, sign
+    def store(pdf: bytes) -> bytes:
+        _write_atomically(target, pdf)
+        return pdf
+
+    return [("render", render), ("seal", seal), ("store", store)]
 
 
 def p90(values: list[float]) -> float:
@@ -103,14 +151,29 @@ def p90(values: list[float]) -> float:
 
 
 def line(label: str, values: list[float]) -> str:
-    return f"{label} median {statistics.median(values):.1f} ms p90 {p90(values):.1f} ms"
+    return f"{label:<26} median {statistics.median(values):7.1f} ms   p90 {p90(values):7.1f} ms"
+
+
+def run_once(stages: list[tuple[str, Stage]]) -> tuple[dict[str, float], bytes]:
+    timings: dict[str, float] = {}
+    value: Any = None
+    start = time.perf_counter()
+    for name, stage in stages:
+        t0 = time.perf_counter()
+        value = stage(value)
+        timings[name] = (time.perf_counter() - t0) * 1000
+    timings["total"] = (time.perf_counter() - start) * 1000
+    return timings, value
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30, help="timed runs per path (default 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per path first")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per path (default 40)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs per path first")
+    parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (default 0)")
     args = parser.parse_args()
+
+    os.sched_setaffinity(0, {args.core})
 
     from documents.pki import ensure_agency_seal, load_trust_roots
     from documents.verify import check_pdf_signature
@@ -119,40 +182,40 @@ def main() -> None:
         data_dir = Path(tmp)
         ensure_agency_seal(data_dir, AGENCY_CODE, AGENCY_NAME_EN)
         paths = {"portal": portal_path(data_dir), "naive": naive_path(data_dir)}
-        timings: dict[str, dict[str, list[float]]] = {
-            name: {"render": [], "sign": [], "total": []} for name in paths
-        }
         roots = load_trust_roots(data_dir)
-        for name, (render, sign) in paths.items():
+        for name, stages in paths.items():
             for _ in range(args.warmup):
-                signed = sign(render())
+                _, signed = run_once(stages)
             report = check_pdf_signature(signed, roots)
             if not (report.intact and report.trusted):
                 raise SystemExit(f"{name} path produced a signature that does not validate")
 
+        timings: dict[str, dict[str, list[float]]] = {name: {} for name in paths}
         for run in range(args.runs):
             order = list(paths) if run % 2 == 0 else list(reversed(paths))
             for name in order:
-                render, sign = paths[name]
-                start = time.perf_counter()
-                pdf = render()
-                rendered = time.perf_counter()
-                sign(pdf)
-                done = time.perf_counter()
-                timings[name]["render"].append((rendered - start) * 1000)
-                timings[name]["sign"].append((done - rendered) * 1000)
-                timings[name]["total"].append((done - start) * 1000)
+                result, _ = run_once(paths[name])
+                for stage, ms in result.items():
+                    timings[name].setdefault(stage, []).append(ms)
 
     portal, naive = timings["portal"], timings["naive"]
-    print(f"runs: {args.runs} per path (after {args.warmup} warm-up), interleaved")
-    print(line("render+sign (portal):", portal["total"]))
-    print(line("render+sign (naive): ", naive["total"]))
-    speed_up = statistics.median(naive["total"]) / statistics.median(portal["total"])
-    print(f"speed-up: {speed_up:.2f}x")
-    print(line("  render (portal):", portal["render"]))
-    print(line("  render (naive): ", naive["render"]))
-    print(line("  sign   (portal):", portal["sign"]))
-    print(line("  sign   (naive): ", naive["sign"]))
+    speedup = statistics.median(naive["total"]) / statistics.median(portal["total"])
+    print(f"one core (CPU {args.core}), {args.runs} runs per path after {args.warmup} warm-up,")
+    print("interleaved; render + seal (timestamp, DSS) + atomic store with fsync")
+    print(line("portal: total", portal["total"]))
+    print(line("naive:  total", naive["total"]))
+    print(f"speed-up: {speedup:.2f}x")
+    for stage in ("render", "seal", "store"):
+        print(line(f"  {stage} (portal)", portal[stage]))
+        print(line(f"  {stage} (naive)", naive[stage]))
+    print(f"certificate_p50_ms={statistics.median(portal['total']):.1f}")
+    print(f"certificate_p90_ms={p90(portal['total']):.1f}")
+    print(f"certificate_render_p50_ms={statistics.median(portal['render']):.1f}")
+    print(f"certificate_seal_p50_ms={statistics.median(portal['seal']):.1f}")
+    print(f"certificate_store_p50_ms={statistics.median(portal['store']):.1f}")
+    print(f"naive_p50_ms={statistics.median(naive['total']):.1f}")
+    print(f"naive_p90_ms={p90(naive['total']):.1f}")
+    print(f"certificate_speedup={speedup:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,36 +1,46 @@
-"""Certificate templates to PDF: Jinja2 (autoescaped, strict) then WeasyPrint with Sarabun.
+"""Certificate templates to PDF/A-3b: Jinja2 (autoescaped, strict) then WeasyPrint with Sarabun.
 
 1. `render_certificate_html` fills `templates/certificates/<template>.html`, adding the QR code
-   and date/ID/address filters.
-2. `html_to_pdf` lays it out with one FontConfiguration and one parsed stylesheet per process
-   (STACK-NOTES: 26-31 % faster, and fresh objects per render leak memory).
+   (a 1-bit PNG as a `data:` URL, see documents/qr.py) and the date/ID/address filters, which
+   print Thai digits in the Thai text when the values say `thai_digits`.
+2. `html_to_pdf` lays it out with one FontConfiguration, one parsed stylesheet and one small
+   user-agent stylesheet per process (STACK-NOTES: fresh objects per render are 26-31 % slower
+   and leak memory) and writes PDF/A-3b with the certificate's data as `certificate.json`
+   (AFRelationship /Data), so a bank can read the facts without OCR.
 3. Every resource goes through `CertificateURLFetcher`, which serves files from the certificate
-   templates and the Sarabun font folder only, and stops the render on anything else.
+   templates and the Sarabun font folder and PNG `data:` URLs only, and stops the render on
+   anything else.
 
 WeasyPrint is imported inside functions: importing it costs about a second.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import mimetypes
 import re
 import threading
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import fontpkg_sarabun
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
-from documents.dates import format_english_date, format_thai_date
-from documents.qr import qr_svg
+from documents.dates import format_english_date, format_thai_date, thailand_date, to_thai_digits
+from documents.qr import qr_data_url
 
 if TYPE_CHECKING:
-    from weasyprint import CSS
+    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -41,6 +51,12 @@ STYLESHEET_NAME = "certificate.css"
 # A family name of our own, so a system font called "Sarabun" can never stand in for ours.
 FONT_FAMILY = "Portal Sarabun"
 FONT_FILES = {400: "Sarabun-Regular.ttf", 700: "Sarabun-Bold.ttf"}
+PDF_VARIANT = "pdf/a-3b"
+DATA_ATTACHMENT_NAME = "certificate.json"
+DATA_SCHEMA_VERSION = 1
+PNG_DATA_URL_PREFIX = "data:image/png;base64,"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_MAX_DATA_URL_BYTES = 64 * 1024
 
 _TEMPLATE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Pango and fontconfig objects are not documented as thread-safe, and the cached
@@ -85,9 +101,25 @@ def allowed_resource_path(url: str) -> Path | None:
     return None
 
 
+def png_data_url_bytes(url: str) -> bytes | None:
+    """The PNG inside a `data:image/png;base64,` URL, or None for any other data URL.
+
+    The QR code is the only inline resource a certificate has; SVG, HTML, CSS or fonts in a
+    data URL could smuggle in further fetches, so they are refused like any other URL.
+    """
+    if not url.startswith(PNG_DATA_URL_PREFIX) or len(url) > _MAX_DATA_URL_BYTES * 2:
+        return None
+    try:
+        body = base64.b64decode(url[len(PNG_DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return body if body.startswith(_PNG_MAGIC) else None
+
+
 @lru_cache(maxsize=1)
 def certificate_url_fetcher() -> URLFetcher:
-    """The one URL fetcher every certificate render uses (see `allowed_resource_path`).
+    """The one URL fetcher every certificate render uses (see `allowed_resource_path` and
+    `png_data_url_bytes`).
 
     It is built with `fail_on_errors=True`: a refused or missing resource stops the render
     instead of quietly leaving a hole (a missing font would otherwise print empty boxes).
@@ -96,6 +128,9 @@ def certificate_url_fetcher() -> URLFetcher:
 
     class CertificateURLFetcher(URLFetcher):
         def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+            png = png_data_url_bytes(url)
+            if png is not None:
+                return URLFetcherResponse(url, body=png, headers={"Content-Type": "image/png"})
             path = allowed_resource_path(url)
             if path is None:
                 raise ResourceRefusedError(f"certificate renderer refuses {url[:200]!r}")
@@ -104,7 +139,7 @@ def certificate_url_fetcher() -> URLFetcher:
                 path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
             )
 
-    return CertificateURLFetcher(fail_on_errors=True, allowed_protocols=("file",))
+    return CertificateURLFetcher(fail_on_errors=True, allowed_protocols=("file", "data"))
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -190,6 +225,30 @@ def format_english_address(address: Mapping[str, Any]) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def _thai_digits_on(context: Context) -> bool:
+    return bool(context.get("thai_digits"))
+
+
+@pass_context
+def _thai_date_filter(context: Context, value: date) -> str:
+    return format_thai_date(value, thai_digits=_thai_digits_on(context))
+
+
+@pass_context
+def _thai_address_filter(context: Context, address: Mapping[str, Any]) -> str:
+    text = format_thai_address(address)
+    return to_thai_digits(text) if _thai_digits_on(context) else text
+
+
+@pass_context
+def _thai_number_filter(context: Context, value: object) -> str:
+    """A number (or text with numbers) in the Thai text: Thai digits when the template wants
+    them. Identifiers a reader must type (document number, check code, citizen ID, plates)
+    stay in Arabic digits everywhere."""
+    text = str(value)
+    return to_thai_digits(text) if _thai_digits_on(context) else text
+
+
 @lru_cache(maxsize=1)
 def _jinja_environment() -> Environment:
     env = Environment(
@@ -199,19 +258,27 @@ def _jinja_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["thai_date"] = format_thai_date
+    env.filters["thai_date"] = _thai_date_filter
     env.filters["english_date"] = format_english_date
     env.filters["citizen_id"] = format_citizen_id
-    env.filters["thai_address"] = format_thai_address
+    env.filters["thai_address"] = _thai_address_filter
     env.filters["english_address"] = format_english_address
+    env.filters["th_num"] = _thai_number_filter
     return env
+
+
+def verify_page_url(verify_url: str, number: str) -> str:
+    """The verify page where a reader types number and check code: the verify URL without the
+    trailing document number."""
+    return verify_url.removesuffix(f"/{number}") if number else verify_url
 
 
 def render_certificate_html(template: str, context: Mapping[str, Any]) -> str:
     """The filled HTML of `templates/certificates/<template>.html`.
 
-    Adds `qr_svg` (a QR code of `verify_url`). Values are autoescaped and a missing key raises
-    `jinja2.UndefinedError`, so a half-filled certificate is never issued.
+    Adds `qr_src` (a PNG data URL of `qr_data`, the verify URL when not given) and
+    `verify_page`. Values are autoescaped and a missing key raises `jinja2.UndefinedError`, so
+    a half-filled certificate is never issued.
     """
     name = template.removesuffix(".html")
     if not _TEMPLATE_NAME.fullmatch(name) or name == "base":
@@ -222,11 +289,43 @@ def render_certificate_html(template: str, context: Mapping[str, Any]) -> str:
     values.setdefault("valid_until", None)
     values.setdefault("thai_digits", False)
     values.setdefault("issued_by", None)
-    values["qr_svg"] = Markup(qr_svg(str(values["qr_data"])))  # segno output: trusted
+    values["verify_page"] = verify_page_url(
+        str(values["verify_url"]), str(values.get("document_number", ""))
+    )
+    values["qr_src"] = qr_data_url(str(values["qr_data"]))
     return _jinja_environment().get_template(f"{name}.html").render(values)
 
 
 # --- PDF --------------------------------------------------------------------------------------
+
+# What the templates need from WeasyPrint's 256-line HTML user-agent stylesheet (display types,
+# default margins, bold). Cascading the full one costs about 4 ms per certificate for rules no
+# certificate uses (forms, lists, ruby, bidi, bookmarks).
+USER_AGENT_CSS = r"""
+head, meta, title, style, script, link, template, [hidden] { display: none }
+html, body, div, p, h1, h2, h3, header, footer, main, section, blockquote, ul, ol
+  { display: block }
+li { display: list-item }
+table { display: table; box-sizing: border-box; border-spacing: 2px;
+  border-collapse: separate; text-indent: initial }
+caption { display: table-caption }
+colgroup { display: table-column-group }
+col { display: table-column }
+thead { display: table-header-group }
+tbody { display: table-row-group }
+tfoot { display: table-footer-group }
+tr { display: table-row }
+td, th { display: table-cell; padding: 1px }
+p, blockquote, ul, ol { margin-top: 1em; margin-bottom: 1em }
+blockquote { margin-left: 40px; margin-right: 40px }
+ul, ol { padding-left: 40px }
+body { margin: 8px }
+h1 { font-size: 2em; margin-top: .67em; margin-bottom: .67em }
+h1, h2, h3, th, strong, b { font-weight: bold }
+em, i { font-style: italic }
+br::before { content: "\A"; white-space: pre-line }
+img { overflow: hidden }
+"""
 
 
 def font_face_css() -> str:
@@ -268,19 +367,155 @@ def _cached_stylesheets() -> tuple[FontConfiguration, list[CSS]]:
     return font_config, load_stylesheets(font_config)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Lays out certificate HTML with the process-wide fonts and stylesheet."""
-    from weasyprint import HTML
+@lru_cache(maxsize=1)
+def _certificate_html_class() -> type[HTML]:
+    """`weasyprint.HTML` with `USER_AGENT_CSS` in place of the full HTML user-agent sheet."""
+    from weasyprint import CSS, HTML
 
+    user_agent = CSS(string=USER_AGENT_CSS)
+
+    class CertificateHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+            return [user_agent]
+
+    return CertificateHTML
+
+
+OUTPUT_INTENT = "portal-srgb"
+
+
+@lru_cache(maxsize=1)
+def _srgb_output_profile() -> Any:
+    """WeasyPrint's sRGB ICC profile (the PDF/A OutputIntent), read and serialised once.
+
+    Left to itself, WeasyPrint's PDF/A variant parses the profile with Pillow on every render
+    and never closes the file (a ResourceWarning per certificate).
+    """
+    from importlib.resources import files
+
+    from weasyprint.css import ColorProfile
+
+    class CachedColorProfile(ColorProfile):
+        @property
+        def content(self) -> bytes:
+            return content
+
+    with (files("weasyprint.pdf") / "sRGB2014.icc").open("rb") as handle:
+        profile = CachedColorProfile(
+            handle, "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
+        )
+    content: bytes = profile._profile.tobytes()
+    return profile
+
+
+def _data_attachment(data: Mapping[str, Any]) -> Any:
+    from weasyprint import Attachment
+
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Attachment(
+        string=body,
+        name=DATA_ATTACHMENT_NAME,
+        description="Certificate data (JSON) / ข้อมูลในเอกสาร",
+        relationship="Data",
+        url_fetcher=certificate_url_fetcher(),
+    )
+
+
+def _finish_pdf(document: Any, pdf: Any) -> None:
+    """Last touches before WeasyPrint writes the trailer, so the PDF/A stays valid once signed.
+
+    - Info has no /Producer: pyHanko's signature (an incremental update) sets Info /Producer to
+      "<old>; pyHanko x.y" but XMP pdf:Producer to "pyHanko x.y", and PDF/A requires the two to
+      agree. Without an old value both become "pyHanko x.y". (XMP still says WeasyPrint in the
+      unsigned file, which PDF/A allows: only keys present in Info must match.)
+    - /AF lists each attachment once (WeasyPrint 70 adds the data file twice).
+    """
+    import pydyf
+
+    pdf.info.pop("Producer", None)
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+
+
+class _Zlib6:
+    """`zlib` for pydyf with level 6 instead of its level 9: the same size within 0.5 % for a
+    certificate (fonts, content stream, ICC profile), about 2 ms less per document."""
+
+    @staticmethod
+    def compress(data: bytes, level: int = 6) -> bytes:
+        return zlib.compress(data, 6)
+
+    @staticmethod
+    def compressobj(level: int = 6) -> Any:
+        return zlib.compressobj(6)
+
+
+def html_to_pdf(html: str, *, data: Mapping[str, Any] | None = None) -> bytes:
+    """Lays out certificate HTML with the process-wide fonts and stylesheets as PDF/A-3b.
+
+    `data` is embedded as `certificate.json` (MIME application/json, AFRelationship /Data,
+    listed in the catalog's /AF) when given.
+    """
+    import pydyf
+
+    html_class = _certificate_html_class()
     with _render_lock:
         font_config, stylesheets = _cached_stylesheets()
-        document = HTML(
-            string=html, base_url=str(CERTIFICATES_DIR), url_fetcher=certificate_url_fetcher()
-        )
-        pdf = document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+        pydyf_zlib, pydyf.zlib = pydyf.zlib, _Zlib6  # only while we write
+        try:
+            document = html_class(
+                string=html, base_url=str(CERTIFICATES_DIR), url_fetcher=certificate_url_fetcher()
+            )
+            pdf = document.write_pdf(
+                stylesheets=stylesheets,
+                font_config=font_config,
+                pdf_variant=PDF_VARIANT,
+                # Our own name, so the variant's default ("srgb": parse the ICC file per render)
+                # does not apply; a fresh dict, since WeasyPrint adds @color-profile rules to it.
+                output_intent=OUTPUT_INTENT,
+                color_profiles={OUTPUT_INTENT: _srgb_output_profile()},
+                finisher=_finish_pdf,
+                attachments=[_data_attachment(data)] if data is not None else None,
+            )
+        finally:
+            pydyf.zlib = pydyf_zlib
     if not isinstance(pdf, bytes):  # write_pdf returns bytes when no target is given
         raise TypeError("WeasyPrint returned no PDF bytes")
     return pdf
+
+
+# Keys every template gets from issue_document: printed by the base layout, stated separately
+# in the data, or internal (the QR payload is a signature, the flag a layout choice).
+_BASE_KEYS = frozenset(
+    {
+        "agency",
+        "document_number",
+        "check_code",
+        "verify_url",
+        "qr_data",
+        "issued_at",
+        "valid_until",
+        "thai_digits",
+        "issued_by",
+    }
+)
+
+
+def _json_ready(value: Any) -> Any:
+    """Dates as ISO 8601, decimals as strings, tuples as lists; mappings and lists recursively."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 def certificate_data(
@@ -292,15 +527,51 @@ def certificate_data(
     title_en: str,
     values: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The machine-readable JSON embedded in the PDF (STUB: render helper owns this)."""
-    return {"number": number, "template": template, "agency": agency_code}
+    """The machine-readable JSON embedded in the PDF: what the certificate prints, nothing more.
+
+    Schema (version 1): `schema`, `number`, `check_code`, `template`, `title` {th, en},
+    `agency` {code, name_th, name_en}, `issued_on` (date in Thailand), `issued_at` (UTC,
+    ISO 8601), `valid_until` (date or null), `issued_by` (officer or null = automatic),
+    `holder` (names and citizen ID as printed) and `facts`: the template's own values (dates
+    as ISO 8601). The QR payload and layout flags are left out.
+    """
+    agency = values.get("agency") or {}
+    issued_at = values.get("issued_at")
+    valid_until = values.get("valid_until")
+    issued_by = values.get("issued_by")
+    facts = {k: v for k, v in values.items() if k not in _BASE_KEYS and k != "holder"}
+    return {
+        "schema": f"th.go.portal.certificate/{DATA_SCHEMA_VERSION}",
+        "number": number,
+        "check_code": values.get("check_code") or None,
+        "template": template,
+        "title": {"th": title_th, "en": title_en},
+        "agency": {
+            "code": agency_code,
+            "name_th": agency.get("name_th", ""),
+            "name_en": agency.get("name_en", ""),
+        },
+        "issued_on": thailand_date(issued_at).isoformat() if issued_at else None,
+        "issued_at": issued_at.isoformat() if issued_at else None,
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "issued_by": (
+            {
+                "name_th": issued_by.name_th,
+                "name_en": issued_by.name_en,
+                "position_th": issued_by.position_th,
+                "position_en": issued_by.position_en,
+            }
+            if issued_by is not None
+            else None
+        ),
+        "holder": _json_ready(values.get("holder") or {}),
+        "facts": _json_ready(facts),
+    }
 
 
 def render_certificate_pdf(
     template: str, context: dict[str, Any], *, data: Mapping[str, Any] | None = None
 ) -> bytes:
-    """An unsigned PDF of the certificate `template` filled with `context`.
-
-    `data` is embedded as a JSON attachment (STUB: not yet embedded).
-    """
-    return html_to_pdf(render_certificate_html(template, context))
+    """An unsigned PDF/A-3b of the certificate `template` filled with `context`, with `data`
+    (see `certificate_data`) embedded as `certificate.json` when given."""
+    return html_to_pdf(render_certificate_html(template, context), data=data)

@@ -205,3 +205,72 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# --- revoke and supersede (wallet, issue 6) ---------------------------------------------------
+
+REVOCATION_REASON_MIN = 3
+REVOCATION_REASON_MAX = 500
+
+
+def revoke_document(
+    db: Session, *, number: str, reason: str, at: datetime | None = None
+) -> Document:
+    """Marks a document revoked with its reason; verification then reports it as revoked.
+
+    One conditional UPDATE (`revoked_at IS NULL`), so two revocations at once record one.
+    Flushes, never commits.
+
+    Raises:
+        InvalidRevocationReasonError, DocumentNotFoundError, DocumentRevokedError.
+    """
+    from sqlalchemy import update
+
+    from documents.wallet_errors import (
+        DocumentNotFoundError,
+        DocumentRevokedError,
+        InvalidRevocationReasonError,
+    )
+
+    reason = " ".join(reason.split())
+    if not REVOCATION_REASON_MIN <= len(reason) <= REVOCATION_REASON_MAX:
+        raise InvalidRevocationReasonError()
+    document = get_document_by_number(db, number)
+    if document is None:
+        raise DocumentNotFoundError()
+    at = at or utcnow()
+    result = db.exec(  # type: ignore[call-overload]
+        update(Document)
+        .where(Document.id == document.id, Document.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=at, revocation_reason=reason)
+    )
+    if result.rowcount != 1:
+        raise DocumentRevokedError()
+    db.refresh(document)
+    return document
+
+
+def supersede_document(
+    db: Session, *, old: Document, new_number: str, at: datetime | None = None
+) -> bool:
+    """Marks `old` superseded by `new_number`, only if it is still valid; False otherwise.
+
+    A conditional UPDATE, so of two reissues racing for one document only one can supersede
+    it; the caller rolls the loser back (its new PDF is removed with the rollback).
+    """
+    from sqlalchemy import update
+
+    at = at or utcnow()
+    result = db.exec(  # type: ignore[call-overload]
+        update(Document)
+        .where(
+            Document.id == old.id,
+            Document.revoked_at.is_(None),  # type: ignore[union-attr]
+            Document.superseded_by.is_(None),  # type: ignore[union-attr]
+        )
+        .values(superseded_by=new_number, superseded_at=at)
+    )
+    if result.rowcount != 1:
+        return False
+    db.refresh(old)
+    return True

@@ -1,13 +1,16 @@
-"""PAdES signatures on rendered certificates (pyHanko, synchronous API).
+"""PAdES baseline B-LT signatures on rendered certificates (pyHanko, synchronous API).
 
-Routes and workers in the portal are synchronous, so this module uses pyHanko's sync wrappers,
-which start their own event loop. Called inside a running loop (an `async` endpoint), the work
-moves to a helper thread and still blocks that loop: async code should run `sign_pdf` with
-`anyio.to_thread.run_sync`.
+`seal_pdf` produces, in one incremental update:
 
-Timestamps are the next step: pass an RFC 3161 `timestamper` (for example
-`pyhanko.sign.timestamps.HTTPTimeStamper(tsa_url)`) and the signature becomes PAdES B-T; B-LT
-(embedded revocation info) and B-LTA follow from there. See ADR 0002.
+1. an approval signature (ETSI.CAdES.detached, SHA-256, RSA) with the agency seal, whose CMS
+   carries the seal, the issuing CA and the root;
+2. an RFC 3161 signature timestamp (the bundled TSA in process, or `tsa_url`);
+3. a DSS with the CA certificates, the TSA certificate and both CRLs of our CA, taken from
+   data_dir/pki (documents/crl.py): validation data travels with the file, and nothing is
+   fetched from the network while signing.
+
+Routes and workers are synchronous, so this uses pyHanko's sync wrappers, which start their own
+event loop; inside a running loop the work moves to a helper thread (documents/_loop.py).
 """
 
 from __future__ import annotations
@@ -16,20 +19,43 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
+from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from documents._loop import call_outside_event_loop
-from documents.pki import get_agency_signer
+from documents.crl import asn1_crls, current_crls
+from documents.keystore import Keystore, default_keystore
+from documents.pki import asn1_cert, ca_chain, ensure_ca, issuing_ca_paths, load_cert, tsa_paths
+from documents.tsa import get_timestamper
 
 PDF_MAGIC = b"%PDF-"
-# Room for the CMS blob in the signature field. pyHanko otherwise sizes it by building a whole
-# dummy signature first, which doubled signing time (44 -> 20 ms). Our CMS (seal + root
-# certificates, RSA 2048 signature, signed attributes) is about 3.5 KB; a timestamp token adds
-# several KB of unknown size, so with a timestamper pyHanko estimates again.
-SIGNATURE_BYTES_RESERVED = 8192
+# Room for the CMS blob in the signature field, fixed: pyHanko otherwise sizes it by building
+# a whole dummy signature (and, with a timestamper, a dummy timestamp) first. Our CMS is about
+# 4.5 KB (3 certificates + signature) and the timestamp token about 3.5 KB (2 certificates).
+SIGNATURE_BYTES_RESERVED = 16384
+
+
+class _RecordingTimeStamper(TimeStamper):
+    """Passes requests to a timestamper and keeps the token's genTime for the document record."""
+
+    def __init__(self, inner: TimeStamper) -> None:
+        super().__init__()
+        self.inner = inner
+        self.gen_time: datetime | None = None
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await self.inner.async_timestamp(message_digest, md_algorithm)
+        tst_info = token["content"]["encap_content_info"]["content"].parsed
+        self.gen_time = tst_info["gen_time"].native
+        return token
+
+    async def async_dummy_response(self, md_algorithm: str) -> cms.ContentInfo:
+        return await self.inner.async_dummy_response(md_algorithm)
 
 
 def sign_pdf(
@@ -40,11 +66,14 @@ def sign_pdf(
     location: str,
     field_name: str = "Signature",
     timestamper: TimeStamper | None = None,
+    dss_certs: list[Any] | None = None,
+    dss_crls: list[Any] | None = None,
 ) -> bytes:
     """Returns `pdf` with an invisible PAdES (ETSI.CAdES.detached, SHA-256) signature appended.
 
     The signature is an incremental update, so the rendered bytes stay untouched inside the
-    signed file. `timestamper` is the seam for the TSA (None: no timestamp, PAdES B-B).
+    signed file. `timestamper` adds an RFC 3161 signature timestamp (B-T); `dss_certs` and
+    `dss_crls` (asn1crypto objects) go into a DSS in the same revision (B-LT).
     """
     if not pdf.startswith(PDF_MAGIC):
         raise ValueError("not a PDF")
@@ -56,6 +85,12 @@ def sign_pdf(
         location=location,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    if dss_certs or dss_crls:
+        # Written before the signature, so it is part of the signed revision (no VRI: PAdES
+        # baseline does not need it, and a VRI would force a second revision).
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer, None, certs=dss_certs or [], crls=dss_crls or []
+        )
     output = call_outside_event_loop(
         signers.sign_pdf,
         writer,
@@ -63,7 +98,7 @@ def sign_pdf(
         signer=signer,
         timestamper=timestamper,
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
-        bytes_reserved=None if timestamper is not None else SIGNATURE_BYTES_RESERVED,
+        bytes_reserved=SIGNATURE_BYTES_RESERVED,
     )
     return output.getvalue()
 
@@ -86,14 +121,60 @@ def seal_pdf(
     agency_name_en: str,
     reason: str,
     location: str,
+    keystore: Keystore | None = None,
+    timestamper: TimeStamper | None = None,
+    timestamp: bool = True,
 ) -> SealedPdf:
-    """Seals `pdf` with the agency's current seal (STUB: PKI helper adds timestamp and LTV)."""
-    signer = get_agency_signer(data_dir, agency_code, agency_name_en)
-    signed = sign_pdf(pdf, signer, reason=reason, location=location)
+    """Seals `pdf` with the agency's current seal as PAdES B-LT (timestamp, DSS with CRLs).
+
+    `keystore` defaults to the configured one (files, PKCS#12 or PKCS#11); `timestamper` to the
+    configured TSA (`tsa_url`, empty = bundled). `timestamp=False` gives B-B (benchmarks only).
+    """
+    store = keystore or default_keystore(data_dir)
+    dss_certs = _dss_certs(data_dir)
+    signer = store.signer(agency_code, agency_name_en)
+    recording: _RecordingTimeStamper | None = None
+    if timestamp:
+        if timestamper is None:
+            from portal.settings import get_settings
+
+            timestamper = get_timestamper(data_dir, get_settings().tsa_url)
+        recording = _RecordingTimeStamper(timestamper)
+    signed = sign_pdf(
+        pdf,
+        signer,
+        reason=reason,
+        location=location,
+        timestamper=recording,
+        dss_certs=dss_certs,
+        dss_crls=asn1_crls(current_crls(data_dir)),
+    )
     cert = signer.signing_cert
+    assert cert is not None
     return SealedPdf(
         pdf=signed,
         signer_subject=cert.subject.human_friendly,
         seal_serial=format(cert.serial_number, "x"),
-        timestamped_at=None,
+        timestamped_at=recording.gen_time if recording is not None else None,
     )
+
+
+_dss_cache: dict[Path, tuple[float, list[Any]]] = {}
+
+
+def _dss_certs(data_dir: Path) -> list[Any]:
+    """Issuing CA, root and TSA certificates, parsed once per change of the issuing CA file."""
+    chain_path = issuing_ca_paths(data_dir)[1]
+    if not chain_path.exists():  # a PKCS#12 or HSM seal before any file seal: create our CA
+        ensure_ca(data_dir)
+    key = Path(data_dir).resolve()
+    mtime = chain_path.stat().st_mtime
+    cached = _dss_cache.get(key)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    certs = [asn1_cert(c) for c in ca_chain(data_dir)]
+    tsa_cert_path = tsa_paths(data_dir)[1]
+    if tsa_cert_path.exists():
+        certs.append(asn1_cert(load_cert(tsa_cert_path)))
+    _dss_cache[key] = (mtime, certs)
+    return certs

@@ -4,7 +4,12 @@
 2. `check_pdf_signature`: pyHanko checks the first signature cryptographically (intact, valid)
    and builds its chain to our root CA only (trusted). Any exception counts as "not valid":
    a tampered byte inside a compressed stream makes pyHanko raise rather than report.
-3. The SHA-256 of the whole file must match a `Document` row, which must not be revoked.
+   Its RFC 3161 timestamp must validate against our roots too; an expired seal is judged at
+   the timestamp's time.
+3. The seal (and its issuing CA) must not be on our revocation table, unless it was withdrawn
+   for a harmless reason (superseded, cessation) after the timestamp proves the signature.
+4. The SHA-256 of the whole file must match a `Document` row, which must not be revoked,
+   superseded or past its valid-until date (Bangkok).
 
 The hash check is what catches everything a signature alone would allow: incremental updates
 appended after signing, a validly signed file we never recorded, a revoked document.
@@ -14,19 +19,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import Session, select
 
 from documents._loop import call_outside_event_loop
+from documents.crl import get_revocation
+from documents.dates import thailand_date
 from documents.errors import NotAPdfError
 from documents.models import Document
 from documents.pki import load_trust_roots
@@ -86,6 +94,10 @@ class SignatureReport:
     seal_revocation_reason: str | None = None
     # The file carries its own revocation data (a DSS with CRLs: PAdES B-LT).
     ltv_embedded: bool = False
+    # Hex serials of the validated path, seal first (revocation is checked for each).
+    chain_serials: tuple[str, ...] = ()
+    # The signature carries an RFC 3161 token (documents from before issue 6 do not).
+    timestamp_present: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,10 +144,16 @@ def check_pdf_signature(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         return _failed(signed=False, problem="no signature")
     embedded = signatures[0]
     try:
-        context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
-        status = call_outside_event_loop(
-            validate_pdf_signature, embedded, signer_validation_context=context
+        status = _validate(embedded, trust_roots, moment=None)
+        timestamp = status.timestamp_validity
+        timestamp_trusted = bool(
+            timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted
         )
+        if not status.trusted and timestamp_trusted and _expired(status):
+            # An expired (or rotated and since expired) seal: what counts is that the chain
+            # was valid when the TSA saw the signature (PAdES B-T and later).
+            assert timestamp is not None
+            status = _validate(embedded, trust_roots, moment=timestamp.timestamp)
     except Exception as exc:
         logger.info("signature validation raised %s", type(exc).__name__, exc_info=True)
         return _failed(signed=True, problem=f"signature could not be validated ({exc})"[:300])
@@ -147,6 +165,10 @@ def check_pdf_signature(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         subject = None
     intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
     covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    timestamp = status.timestamp_validity
+    timestamp_trusted = bool(
+        timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted
+    )
     problem = None
     if not (intact and valid):
         problem = "the signed content or the signature was altered"
@@ -155,6 +177,11 @@ def check_pdf_signature(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         problem = f"signer not trusted ({indication.name if indication else 'no path to root'})"
     elif not covers_whole_file:
         problem = "content was added after signing"
+    elif timestamp is not None and not timestamp_trusted:
+        problem = "the signature timestamp is not valid or not from a trusted TSA"
+    path = status.validation_path
+    chain = tuple(cert.subject.human_friendly for cert in reversed(list(path))) if path else ()
+    cert = status.signing_cert
     return SignatureReport(
         signed=True,
         intact=intact,
@@ -164,7 +191,47 @@ def check_pdf_signature(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         problem=problem,
         valid=valid,
         covers_whole_file=covers_whole_file,
+        chain=chain,
+        chain_serials=tuple(format(c.serial_number, "x") for c in reversed(list(path or ()))),
+        seal_serial=format(cert.serial_number, "x"),
+        seal_not_after=cert.not_valid_after,
+        timestamp_present=timestamp is not None,
+        timestamp_at=timestamp.timestamp if timestamp is not None else None,
+        timestamp_trusted=timestamp_trusted,
+        ltv_embedded=_has_embedded_crls(embedded.reader),
     )
+
+
+def _validate(
+    embedded: EmbeddedPdfSignature,
+    trust_roots: list[asn1_x509.Certificate],
+    *,
+    moment: datetime | None,
+) -> PdfSignatureStatus:
+    # Explicit roots only (pyHanko would otherwise fall back to the OS TLS store), no fetching:
+    # revocation is judged by verify_pdf against our own table, with the timestamp's time.
+    context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False, moment=moment)
+    ts_context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
+    return call_outside_event_loop(
+        validate_pdf_signature,
+        embedded,
+        signer_validation_context=context,
+        ts_validation_context=ts_context,
+    )
+
+
+def _expired(status: PdfSignatureStatus) -> bool:
+    indication = status.trust_problem_indic
+    return indication is not None and "EXPIRED" in indication.name
+
+
+def _has_embedded_crls(reader: PdfFileReader) -> bool:
+    """A DSS with at least one CRL (PAdES B-LT validation data in the file)."""
+    try:
+        dss = reader.root.get("/DSS")
+        return dss is not None and len(dss.get_object().get("/CRLs", [])) > 0
+    except Exception:
+        return False
 
 
 def _failed(*, signed: bool, problem: str) -> SignatureReport:
@@ -178,8 +245,12 @@ def _failed(*, signed: bool, problem: str) -> SignatureReport:
     )
 
 
-def verify_pdf(db: Session, pdf: bytes, *, data_dir: Path) -> VerificationResult:
-    """Checks an uploaded PDF: signature, chain to our root, hash against our record, revocation.
+def verify_pdf(
+    db: Session, pdf: bytes, *, data_dir: Path, today: date | None = None
+) -> VerificationResult:
+    """Checks an uploaded PDF: signature, chain, timestamp, seal revocation, our record.
+
+    `today` (Bangkok) decides EXPIRED; tests pass it, callers leave it.
 
     Raises:
         NotAPdfError: the bytes do not start with `%PDF-`.
@@ -195,6 +266,11 @@ def verify_pdf(db: Session, pdf: bytes, *, data_dir: Path) -> VerificationResult
         reasons.append(UNTRUSTED_SIGNER)
     if report.signed and report.intact and report.valid and not report.covers_whole_file:
         reasons.append(MODIFIED_AFTER_SIGNING)
+    if report.timestamp_present and not report.timestamp_trusted:
+        reasons.append(TIMESTAMP_INVALID)
+    report = _with_seal_revocation(db, report)
+    if report.seal_revoked_at is not None and _revocation_invalidates(report):
+        reasons.append(SEAL_REVOKED)
 
     document = _find_by_sha256(db, hashlib.sha256(pdf).hexdigest())
     if document is None:
@@ -202,11 +278,50 @@ def verify_pdf(db: Session, pdf: bytes, *, data_dir: Path) -> VerificationResult
         if MODIFIED_AFTER_SIGNING in reasons:
             # Show which of our documents was extended, so the page can say so.
             document = _find_signed_revision(db, pdf)
-    elif document.revoked_at is not None:
-        reasons.append(REVOKED)
+    else:
+        if document.revoked_at is not None:
+            reasons.append(REVOKED)
+        elif document.superseded_by is not None:
+            reasons.append(SUPERSEDED)
+        bangkok_today = today or thailand_date(datetime.now(UTC))
+        if document.valid_until is not None and document.valid_until < bangkok_today:
+            reasons.append(EXPIRED)
     return VerificationResult(
         genuine=not reasons, reasons=reasons, document=document, signature=report
     )
+
+
+# A key that was never compromised signed honestly until it was withdrawn (RFC 5280 §5.3.1).
+_REASONS_KEEPING_EARLIER_SIGNATURES = {
+    "superseded",
+    "cessation_of_operation",
+    "affiliation_changed",
+}
+
+
+def _with_seal_revocation(db: Session, report: SignatureReport) -> SignatureReport:
+    """The report with the first revoked certificate of its chain (seal, then CAs) filled in."""
+    serials = report.chain_serials[:-1] if len(report.chain_serials) > 1 else report.chain_serials
+    if not serials and report.seal_serial:
+        serials = (report.seal_serial,)
+    for serial in serials:
+        entry = get_revocation(db, serial)
+        if entry is not None:
+            revoked_at = entry.revoked_at
+            if revoked_at.tzinfo is None:
+                revoked_at = revoked_at.replace(tzinfo=UTC)
+            return replace(report, seal_revoked_at=revoked_at, seal_revocation_reason=entry.reason)
+    return report
+
+
+def _revocation_invalidates(report: SignatureReport) -> bool:
+    """Key compromise always does; other reasons only for signatures not proven earlier."""
+    if report.seal_revocation_reason not in _REASONS_KEEPING_EARLIER_SIGNATURES:
+        return True
+    if not report.timestamp_trusted or report.timestamp_at is None:
+        return True
+    assert report.seal_revoked_at is not None
+    return report.timestamp_at >= report.seal_revoked_at
 
 
 def _find_by_sha256(db: Session, sha256: str) -> Document | None:

@@ -6,9 +6,14 @@ in one place; routes never load a document by number for a citizen any other way
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
+
 from sqlmodel import Session, col, select
 
+from documents.dates import thailand_date
 from documents.models import Document
+from portal.db import utcnow
 
 
 def list_documents_for_citizen(db: Session, *, citizen_id: int) -> list[Document]:
@@ -28,3 +33,40 @@ def get_citizen_document(db: Session, *, citizen_id: int, number: str) -> Docume
     """
     statement = select(Document).where(Document.number == number, Document.citizen_id == citizen_id)
     return db.exec(statement).first()
+
+
+WalletStatus = Literal["valid", "revoked", "superseded", "expired"]
+
+# A chain of reissues longer than this is a data error, not a real history.
+_MAX_CHAIN = 100
+
+
+def wallet_status(document: Document, *, today: date | None = None) -> WalletStatus:
+    """The status the citizen sees: revoked and superseded first, then expired by date.
+
+    `valid_until` is the last valid day in Bangkok, so a document expires the day after.
+    """
+    if document.status != "valid":
+        return document.status
+    today = today or thailand_date(utcnow())
+    if document.valid_until is not None and document.valid_until < today:
+        return "expired"
+    return "valid"
+
+
+def origin_petition_id(db: Session, document: Document) -> str | None:
+    """The petition the document (or the first one of its reissue chain) was issued for.
+
+    A reissued document has no petition of its own (`petition_id` is unique, the first
+    document keeps it); its `replaces` chain leads back to the one that has.
+    """
+    current: Document | None = document
+    for _ in range(_MAX_CHAIN):
+        if current is None:
+            return None
+        if current.petition_id is not None:
+            return current.petition_id
+        if current.replaces is None:
+            return None
+        current = db.exec(select(Document).where(Document.number == current.replaces)).first()
+    return None

@@ -237,6 +237,10 @@ def create_app(
     )
 
     install_middleware(app)
+    # Outermost: answers GET /api/v1/verify/{number} before the middleware above (issue 6).
+    from portal.api.v1.verify import FastVerifyPath
+
+    app.add_middleware(FastVerifyPath)
     install_error_handlers(app)
     install_backoffice_error_handlers(app)
     install_kiosk_error_handlers(app)

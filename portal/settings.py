@@ -79,6 +79,34 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     sms_provider: Literal["file", "none"] = "file"
 
+    # --- signing (issue 6)
+    # RFC 3161 timestamp authority: empty = the bundled TSA, in process (documents/tsa.py);
+    # a URL = that TSA over HTTP (production).
+    tsa_url: str = ""
+    # Where agency seal keys live (documents/keystore.py): generated files under
+    # <data_dir>/pki, one <agency>.p12 per agency in seal_pkcs12_dir, or a PKCS#11 token whose
+    # key and certificate labels are the agency codes.
+    seal_keystore: Literal["files", "pkcs12", "pkcs11"] = "files"
+    seal_pkcs12_dir: Path | None = None
+    seal_pkcs12_password: str = ""
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = ""
+    # --- end signing
+
+    # --- verification (issue 6)
+    # Per client IP and per worker process (portal/ratelimit.py): by number or QR (page + API),
+    # and PDF uploads (each costs ~20 ms of CPU), as tokens per minute with a burst allowance.
+    verify_rate_per_minute: float = 120.0
+    verify_burst: int = 60
+    verify_upload_rate_per_minute: float = 20.0
+    verify_upload_burst: int = 10
+    # Lookups by number are cached this long per process; a revocation shows after at most
+    # this plus the HTTP max-age below. 0 turns the cache off.
+    verify_cache_seconds: float = 5.0
+    verify_http_max_age: int = 5
+    # --- end verification (issue 6)
+
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_demo_secrets(self) -> Settings:
         if not self.database_url:

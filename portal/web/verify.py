@@ -1,18 +1,46 @@
-"""Public verification: by document number (or QR), or by uploading the PDF."""
+"""Public verification pages: by number + check code, by QR, by uploading the PDF; the QR keys.
+
+    GET  /verify                         the form (number + code, or a PDF)
+    GET  /verify/{number}?code=…         the answer; an unknown number and a wrong code look
+                                         the same (404), so numbers cannot be enumerated;
+                                         without a code, the form asking for it (200, for
+                                         every number; only pre-code documents show at once)
+    GET  /v/{number}/{code}?k=…&s=…      what a certificate's QR code opens: the signature is
+                                         checked first, a forged one shows a warning only
+    POST /verify                         upload: signature, chain, timestamp, hash, revocation
+    GET  /.well-known/document-keys.json the QR signing keys (JWKS) for offline checkers
+
+Lookups and rate limits are shared with the JSON API through `verify_state(app)`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from documents.numbers import is_well_formed_number
-from documents.service import get_document_by_number
-from documents.verify import NotAPdfError, verify_pdf
+from documents.checkcode import normalise_check_code
+from documents.lookup import (
+    LookupCache,
+    LookupEntry,
+    VerifiedDocument,
+    lookup_number,
+    match_code,
+    normalise_number,
+    public_view,
+)
+from documents.qrpayload import jwks, load_public_keys, verify_qr_parts
+from documents.verify import NotAPdfError, VerificationResult, verify_pdf
 from portal.csrf import CsrfProtected
-from portal.deps import Db, SettingsDep, get_optional_citizen
+from portal.deps import SESSION_COOKIE, Db, SettingsDep, get_optional_citizen
 from portal.errors import NotFoundError
+from portal.ratelimit import RateDecision, RateLimiter, TokenBucketLimiter, rate_limited_body
+from portal.settings import Settings
 from portal.templating import render
 from portal.uploads import not_a_pdf, read_pdf_upload
 
@@ -20,26 +48,166 @@ router = APIRouter(
     tags=["public"], include_in_schema=False, dependencies=[Depends(get_optional_citizen)]
 )
 
+JWKS_PATH = "/.well-known/document-keys.json"
+
 
 class DocumentNotFoundError(NotFoundError):
     code = "document_not_found"
-    default_th = "ไม่พบเอกสารเลขที่นี้ในระบบ กรุณาตรวจสอบเลขที่เอกสารอีกครั้ง"
-    default_en = "No document with this number was issued by the portal; please check the number"
+    default_th = "ไม่พบเอกสารที่ตรงกับเลขที่และรหัสตรวจสอบนี้ กรุณาตรวจสอบทั้งสองค่ากับเอกสารอีกครั้ง"
+    default_en = (
+        "No document matches this number and check code; please check both against the document"
+    )
+
+
+@dataclass
+class VerifyState:
+    """Per-app lookup cache and rate limiters, created on first use from the app's settings."""
+
+    cache: LookupCache
+    limiter: RateLimiter
+    upload_limiter: RateLimiter
+    max_age: int
+
+
+def verify_state(app: FastAPI) -> VerifyState:
+    state = getattr(app.state, "verify", None)
+    if state is None:
+        settings: Settings = app.state.settings
+        state = VerifyState(
+            cache=LookupCache(settings.verify_cache_seconds),
+            limiter=TokenBucketLimiter(
+                rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst
+            ),
+            upload_limiter=TokenBucketLimiter(
+                rate_per_minute=settings.verify_upload_rate_per_minute,
+                burst=settings.verify_upload_burst,
+            ),
+            max_age=settings.verify_http_max_age,
+        )
+        app.state.verify = state
+    return state
+
+
+def client_key(request: Request) -> str:
+    """The client's address (uvicorn has already applied trusted X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request, *, upload: bool = False) -> RateDecision:
+    state = verify_state(request.app)
+    return (state.upload_limiter if upload else state.limiter).hit(client_key(request))
+
+
+def rate_limited_page(request: Request, decision: RateDecision) -> Response:
+    body = rate_limited_body(decision.retry_after)
+    response = render(
+        request,
+        "verify_limited.html",
+        status_code=429,
+        message=body["message"],
+        retry_after=decision.retry_after,
+    )
+    response.headers["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+def rate_limited_json(decision: RateDecision) -> JSONResponse:
+    return JSONResponse(
+        rate_limited_body(decision.retry_after),
+        status_code=429,
+        headers={"Retry-After": str(decision.retry_after)},
+    )
+
+
+async def cached_lookup(request: Request, number: str) -> LookupEntry:
+    """The lookup entry for a normalised number: from the cache, else one query in a thread."""
+    state = verify_state(request.app)
+    entry = state.cache.get(number)
+    if entry is None:
+        entry = await run_in_threadpool(_read_entry, request.app, number)
+        state.cache.put(number, entry)
+    return entry
+
+
+def _read_entry(app: FastAPI, number: str) -> LookupEntry:
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        return lookup_number(db, number)
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_start(request: Request, number: str = "") -> Response:
+def verify_start(request: Request, number: str = "", code: str = "") -> Response:
     if number.strip():
-        return RedirectResponse(f"/verify/{number.strip().upper()}", status_code=303)
-    return render(request, "verify.html")
+        target = f"/verify/{quote(normalise_number(number), safe='')}"
+        if code.strip():
+            target += f"?code={quote(normalise_check_code(code), safe='')}"
+        return RedirectResponse(target, status_code=303)
+    return render(request, "verify.html", number="", code="", not_found=False, ask_code=False)
 
 
 @router.get("/verify/{number}", response_class=HTMLResponse)
-def verify_number(request: Request, number: str, db: Db) -> HTMLResponse:
-    document = get_document_by_number(db, number) if is_well_formed_number(number) else None
+async def verify_number(request: Request, number: str, code: str = "") -> Response:
+    decision = rate_limit(request)
+    if not decision.allowed:
+        return rate_limited_page(request, decision)
+    number = normalise_number(number)
+    document = match_code(await cached_lookup(request, number), code)
+    return _number_page(request, document, number=number, code=code)
+
+
+@router.get("/v/{number}/{code}", response_class=HTMLResponse)
+async def verify_qr(request: Request, number: str, code: str, k: str = "", s: str = "") -> Response:
+    """A certificate's QR code: the signature must hold before the record is even looked up."""
+    decision = rate_limit(request)
+    if not decision.allowed:
+        return rate_limited_page(request, decision)
+    if k or s:
+        settings: Settings = request.app.state.settings
+        check = verify_qr_parts(number, code, k, s, public_keys=load_public_keys(settings.data_dir))
+        if not check.valid:
+            return render(request, "verify_qr_invalid.html", problem=check.status)
+    number = normalise_number(number)
+    document = match_code(await cached_lookup(request, number), code)
+    return _number_page(request, document, number=number, code=code, by_qr=bool(k))
+
+
+def _number_page(
+    request: Request,
+    document: VerifiedDocument | None,
+    *,
+    number: str,
+    code: str,
+    by_qr: bool = False,
+) -> Response:
+    if document is None and not code.strip():
+        # Typed or printed number without its code: ask for it (same page for every number).
+        return render(
+            request, "verify.html", number=number[:32], code="", not_found=False, ask_code=True
+        )
     if document is None:
-        raise DocumentNotFoundError(number=number[:64])
-    return render(request, "verify_number.html", document=document)
+        error = DocumentNotFoundError()
+        return render(
+            request,
+            "verify.html",
+            status_code=404,
+            number=number[:32],
+            code=normalise_check_code(code)[:16],
+            not_found=True,
+            ask_code=False,
+            error=error,
+        )
+    response = render(request, "verify_number.html", document=document, by_qr=by_qr)
+    if not _personal(request):  # a signed-in header must not land in a shared cache
+        max_age = verify_state(request.app).max_age
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+def _personal(request: Request) -> bool:
+    from portal.web.backoffice import OFFICER_COOKIE
+    from portal.web.kiosk import SESSION_COOKIE_NAME as KIOSK_COOKIE
+
+    cookies = request.cookies
+    return any(name in cookies for name in (SESSION_COOKIE, OFFICER_COOKIE, KIOSK_COOKIE))
 
 
 @router.post("/verify", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -48,10 +216,54 @@ def verify_upload(
     db: Db,
     settings: SettingsDep,
     file: Annotated[UploadFile | None, File()] = None,
-) -> HTMLResponse:
+) -> Response:
+    decision = rate_limit(request, upload=True)
+    if not decision.allowed:
+        return rate_limited_page(request, decision)
     data = read_pdf_upload(file, limit=settings.max_upload_bytes)
     try:
         result = verify_pdf(db, data, data_dir=settings.data_dir)
     except NotAPdfError as exc:
         raise not_a_pdf() from exc
-    return render(request, "verify_result.html", result=result)
+    return render(request, "verify_result.html", result=result, view=upload_view(result))
+
+
+def upload_view(result: VerificationResult) -> dict[str, Any]:
+    """What the upload page and API show, read defensively: the signature report grows over
+    time (PKI work fills chain, timestamp and seal revocation), and absent fields mean unknown."""
+    sig = result.signature
+    document = public_view(result.document) if result.document is not None else None
+
+    def field(name: str, default: Any = None) -> Any:
+        return getattr(sig, name, default) if sig is not None else default
+
+    return {
+        "document": document,
+        "signed": bool(field("signed", False)),
+        "intact": bool(field("intact", False)),
+        "valid": bool(field("valid", False)),
+        "trusted": bool(field("trusted", False)),
+        "covers_whole_file": bool(field("covers_whole_file", False)),
+        "signer_subject": field("signer_subject"),
+        "signed_at": field("signed_at"),
+        "chain": list(field("chain", ()) or ()),
+        "seal_serial": field("seal_serial"),
+        "seal_not_after": field("seal_not_after"),
+        "timestamp_at": field("timestamp_at"),
+        "timestamp_trusted": bool(field("timestamp_trusted", False)),
+        "seal_revoked_at": field("seal_revoked_at"),
+        "seal_revocation_reason": field("seal_revocation_reason"),
+        "ltv_embedded": bool(field("ltv_embedded", False)),
+        # The exact bytes are one of ours when the hash found a record (not just a prefix).
+        "hash_matches_record": result.document is not None
+        and "unknown_document" not in result.reasons,
+    }
+
+
+@router.get(JWKS_PATH)
+def document_keys(settings: SettingsDep) -> JSONResponse:
+    """Every QR signing key, current and rotated out (JWKS, RFC 7517 / RFC 8037 OKP)."""
+    return JSONResponse(
+        jwks(load_public_keys(settings.data_dir)),
+        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    )

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from documents.models import Document
 from documents.render import IssuedBy
 from documents.service import issue_document, mask_name
 from identity.models import Citizen
@@ -299,14 +301,27 @@ def _approving_officer(db: Session, petition: Petition) -> IssuedBy | None:
 
 
 def _issue_certificate(
-    db: Session, petition: Petition, service: ServiceDefinition, ctx: ProcessingContext
-) -> None:
+    db: Session,
+    petition: Petition,
+    service: ServiceDefinition,
+    ctx: ProcessingContext,
+    *,
+    evidence: dict[str, Any] | None = None,
+    replaces: str | None = None,
+) -> Document:
+    """Issues the petition's certificate from its evidence.
+
+    A reissue (`replaces` set, services.petitions.reissue) passes freshly read `evidence`; its
+    document has no petition of its own (the first document keeps the unique `petition_id`).
+    """
     certificate = service.certificate
     agency = get_agency(service.agency)
     citizen = db.get(Citizen, petition.citizen_id)
     assert certificate is not None and agency is not None and citizen is not None
     context = CERTIFICATE_CONTEXTS[certificate.template](
-        evidence=petition.evidence, holder=holder_of(citizen), answers=petition.answers
+        evidence=petition.evidence if evidence is None else evidence,
+        holder=holder_of(citizen),
+        answers=petition.answers,
     )
     context.setdefault("holder", holder_of(citizen))
     context["agency"] = agency.letterhead()
@@ -316,7 +331,7 @@ def _issue_certificate(
         data_dir=ctx.data_dir,
         base_url=ctx.base_url,
         citizen_id=citizen.id,  # type: ignore[arg-type]
-        petition_id=petition.id,
+        petition_id=petition.id if replaces is None else None,
         agency_code=agency.code,
         agency_name_th=agency.name_th,
         agency_name_en=agency.name_en,
@@ -332,7 +347,11 @@ def _issue_certificate(
         ),
         valid_days=certificate.valid_days,
         thai_digits=certificate.thai_digits,
-        issued_by=_approving_officer(db, petition),
+        # A reissue is the system's, on the register's current data, not an officer's decision.
+        issued_by=_approving_officer(db, petition) if replaces is None else None,
+        replaces=replaces,
     )
-    petition.document_number = document.number
-    db.add(petition)
+    if replaces is None:
+        petition.document_number = document.number
+        db.add(petition)
+    return document

@@ -28,6 +28,8 @@ from services.petitions.processing import (
     advance_petition,
     send_to_review,
 )
+from services.petitions.reissue import KIND_PREFIX as REISSUE_PREFIX
+from services.petitions.reissue import run_reissue
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class ClaimedJob:
     petition_id: str
     lease_until: datetime
     attempts: int
+    kind: str = "process"
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
@@ -81,7 +84,7 @@ def claim_next_job(engine: Engine) -> ClaimedJob | None:
             if result.rowcount == 1:
                 job = db.get(PetitionJob, job_id)
                 assert job is not None
-                return ClaimedJob(job_id, job.petition_id, lease_until, job.attempts)
+                return ClaimedJob(job_id, job.petition_id, lease_until, job.attempts, job.kind)
     return None
 
 
@@ -102,11 +105,13 @@ def _finish(engine: Engine, job: ClaimedJob, *, done: bool, error: str = "") -> 
             row.state = JobState.DONE
         elif row.attempts >= MAX_ATTEMPTS:
             row.state = JobState.FAILED
-            send_to_review(
-                db,
-                petition_id=row.petition_id,
-                note=f"automatic processing stopped after {row.attempts} attempts: {error}",
-            )
+            # A failed reissue leaves a valid document the citizen may ask to reissue again.
+            if not row.kind.startswith(REISSUE_PREFIX):
+                send_to_review(
+                    db,
+                    petition_id=row.petition_id,
+                    note=f"automatic processing stopped after {row.attempts} attempts: {error}",
+                )
         else:
             delay = BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1]
             row.state = JobState.PENDING
@@ -131,7 +136,10 @@ def run_next_job(engine: Engine, ctx: ProcessingContext) -> bool:
     if job is None:
         return False
     try:
-        result = process_petition(engine, job.petition_id, ctx)
+        if job.kind.startswith(REISSUE_PREFIX):
+            result = run_reissue(engine, job.kind.removeprefix(REISSUE_PREFIX), ctx)
+        else:
+            result = process_petition(engine, job.petition_id, ctx)
     except Exception as exc:  # a bug or outage in one job must not stop the worker
         log.exception("petition job %s failed", job.id)
         _finish(engine, job, done=False, error=f"{type(exc).__name__}: {exc}")

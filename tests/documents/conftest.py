@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from documents.models import Document
+from documents.models import Document, RevokedCertificate
 from documents.pki import clear_signer_cache, ensure_agency_seal
 from tests.documents.factories import AGENCY_CODE, AGENCY_NAME_EN
 
@@ -51,7 +51,7 @@ def data_dir(tmp_path: Path, seeded_pki: Path) -> Iterator[Path]:
 def db_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = create_engine(f"sqlite:///{tmp_path / 'documents.db'}")
     # Foreign keys stay off (SQLite's default): these tests use citizen ids, not citizens.
-    tables = [SQLModel.metadata.tables["citizen"], Document.__table__]
+    tables = [SQLModel.metadata.tables["citizen"], Document.__table__, RevokedCertificate.__table__]
     SQLModel.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
     yield engine
     engine.dispose()

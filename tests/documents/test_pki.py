@@ -17,6 +17,7 @@ from documents.pki import (
     ensure_agency_seal,
     ensure_root_ca,
     get_agency_signer,
+    issuing_ca_paths,
     load_trust_roots,
     root_ca_paths,
     seal_paths,
@@ -48,9 +49,9 @@ def test_root_ca_is_a_self_signed_rsa_3072_ca_for_twenty_years(tmp_path: Path) -
     assert timedelta(days=365 * 20) <= lifetime <= timedelta(days=365 * 20 + 10)
 
 
-def test_agency_seal_is_issued_by_the_root_for_signing_only(tmp_path: Path) -> None:
+def test_agency_seal_is_issued_by_the_issuing_ca_for_signing_only(tmp_path: Path) -> None:
     ensure_agency_seal(tmp_path, "dopa", "Department of Provincial Administration")
-    root = _cert(root_ca_paths(tmp_path)[1])
+    root = _cert(issuing_ca_paths(tmp_path)[1])
     seal = _cert(seal_paths(tmp_path, "dopa")[1])
 
     assert seal.issuer == root.subject
@@ -134,7 +135,7 @@ def test_two_processes_starting_together_create_one_root(tmp_path: Path) -> None
         for code in ("dopa", "rd", "dol")
     ]
     assert [p.wait(timeout=60) for p in processes] == [0, 0, 0]
-    root = _cert(root_ca_paths(tmp_path)[1])
+    root = _cert(issuing_ca_paths(tmp_path)[1])
     for code in ("dopa", "rd", "dol"):
         assert _cert(seal_paths(tmp_path, code)[1]).issuer == root.subject
         assert _cert(seal_paths(tmp_path, code)[1]).not_valid_before_utc < datetime.now(UTC)
@@ -178,3 +179,20 @@ def test_cached_key_signs_like_a_freshly_loaded_one(tmp_path: Path) -> None:
 def test_agency_code_cannot_name_a_path(tmp_path: Path, code: str) -> None:
     with pytest.raises(ValueError):
         seal_paths(tmp_path, code)
+
+
+def test_hierarchy_is_root_then_issuing_ca_then_seals_and_tsa(tmp_path: Path) -> None:
+    ensure_agency_seal(tmp_path, "dopa", "Department of Provincial Administration")
+    root = _cert(root_ca_paths(tmp_path)[1])
+    issuing = _cert(issuing_ca_paths(tmp_path)[1])
+    tsa = _cert(tmp_path / "pki" / "tsa" / "tsa.cert.pem")
+
+    assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length == 1
+    constraints = issuing.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert constraints.critical and constraints.value.ca and constraints.value.path_length == 0
+    assert issuing.issuer == root.subject and tsa.issuer == issuing.subject
+    assert issuing.not_valid_after_utc <= root.not_valid_after_utc
+    eku = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert eku.critical and list(eku.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
+    points = issuing.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [n.value for p in points for n in p.full_name or []][0].endswith("/pki/root.crl")

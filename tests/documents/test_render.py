@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +11,11 @@ import pytest
 from jinja2 import UndefinedError
 
 from documents import render
+from documents.qr import qr_data_url
 from documents.render import (
     CERTIFICATES_DIR,
     FONT_DIR,
+    IssuedBy,
     ResourceRefusedError,
     allowed_resource_path,
     certificate_url_fetcher,
@@ -128,10 +132,10 @@ class TestContent:
             "เพื่อใช้ประกอบการสมัครงาน",
             "Forajobapplication",
             "ออกโดยระบบอัตโนมัติ",
-            "IssuedautomaticallybytheCitizenServicePortal",
-            "ตรวจสอบความถูกต้องได้ที่",
-            "Verifyat:",
-            "https://portal.example.go.th/verify/DOPA-2569-7K3M9QXD",
+            "Issuedautomatically",
+            "ตรวจสอบเอกสาร",
+            "Toverify,typethedocumentnumber",
+            "https://portal.example.go.th/verify",
         ]:
             assert normalised(expected) in text, expected
 
@@ -139,10 +143,63 @@ class TestContent:
         pdf = render_certificate_pdf("residence", full_residence_context())
         assert pdf_pages(pdf, tmp_path) == 1
 
-    def test_qr_code_is_inline_svg(self) -> None:
-        html = render_certificate_html("residence", full_residence_context())
-        assert '<svg class="qr" viewBox="0 0 ' in html
-        assert "<img" not in html
+    def test_qr_code_is_an_inline_png_of_the_qr_data(self) -> None:
+        context = full_residence_context(qr_data="https://portal.example.go.th/v/signed.payload")
+        html = render_certificate_html("residence", context)
+        assert html.count('<img class="qr" src="data:image/png;base64,') == 1
+        assert qr_data_url("https://portal.example.go.th/v/signed.payload") in html
+        assert "<svg" not in html  # WeasyPrint parses SVG paths in Python: about 10 ms
+
+    def test_number_and_check_code_are_printed_side_by_side(self, tmp_path: Path) -> None:
+        pdf = render_certificate_pdf("residence", full_residence_context(check_code="7K3M-9QXD"))
+        path = tmp_path / "layout.pdf"
+        path.write_bytes(pdf)
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        row = next(line for line in layout.splitlines() if "DOPA-2569-7K3M9QXD" in line)
+        assert "7K3M-9QXD" in row  # same line of the page, beside the number
+        assert "Check code" in pdf_text(pdf, tmp_path)
+
+    def test_officer_line_replaces_issued_automatically(self, tmp_path: Path) -> None:
+        officer = IssuedBy("นางสาวสมหญิง รักงาน", "Ms Somying Rakngan", "นายทะเบียน", "Registrar")
+        pdf = render_certificate_pdf("residence", full_residence_context(issued_by=officer))
+        text = normalised(pdf_text(pdf, tmp_path))
+        for expected in ["อนุมัติโดย", "Approvedby", "สมหญิงรักงาน", "MsSomyingRakngan", "Registrar"]:
+            assert normalised(expected) in text, expected
+        assert normalised("ออกโดยระบบอัตโนมัติ") not in text
+        assert "Issuedautomatically" not in text
+
+    def test_valid_until_line_only_when_set(self, tmp_path: Path) -> None:
+        without = normalised(
+            pdf_text(render_certificate_pdf("residence", full_residence_context()), tmp_path)
+        )
+        assert "Validuntil" not in without
+        pdf = render_certificate_pdf(
+            "residence", full_residence_context(valid_until=date(2027, 2, 18))
+        )
+        text = normalised(pdf_text(pdf, tmp_path))
+        assert normalised("ใช้ได้ถึง 18 กุมภาพันธ์ พ.ศ. 2570") in text
+        assert "Validuntil18February2027" in text
+
+    def test_thai_digits_in_thai_text_only(self, tmp_path: Path) -> None:
+        context = full_residence_context(thai_digits=True, valid_until=date(2027, 2, 18))
+        text = normalised(pdf_text(render_certificate_pdf("residence", context), tmp_path))
+        for expected in [
+            "๒๑ พฤศจิกายน พ.ศ. ๒๕๖๙",  # date of issue
+            "๑ มีนาคม พ.ศ. ๒๕๕๘",  # moved in
+            "บ้านเลขที่ ๙๙/๑๒๓",  # address
+            "ใช้ได้ถึง ๑๘ กุมภาพันธ์ พ.ศ. ๒๕๗๐",
+            "21November2026",  # English keeps Arabic digits
+            "99/123",
+            "1-1017-00230-70-8",  # the citizen ID stays typeable
+            "DOPA-2569-7K3M9QXD",
+        ]:
+            assert normalised(expected) in text, expected
+        plain = normalised(
+            pdf_text(render_certificate_pdf("residence", full_residence_context()), tmp_path)
+        )
+        assert "๒" not in plain and "๑" not in plain
 
     def test_missing_value_fails_instead_of_printing_blank(self) -> None:
         context = full_residence_context()
@@ -233,9 +290,33 @@ class TestUrlFetcher:
                 certificate_url_fetcher().fetch(url)
         assert allowed_resource_path(base + "..%2F..%2Fpyproject.toml") is None
 
-    def test_refuses_data_urls(self) -> None:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "data:text/plain,hello",
+            "data:text/css,@import url(http://127.0.0.1:9/y.css);",
+            "data:image/svg+xml;base64,"
+            + base64.b64encode(b'<svg><image href="http://127.0.0.1:9/x"/></svg>').decode(),
+            "data:image/png;base64," + base64.b64encode(b"not a png").decode(),
+            "data:image/png;base64,!!!not-base64!!!",
+            "data:image/png,%89PNG%0D%0A%1A%0A",  # not base64: refused, only our own form passes
+            "data:font/ttf;base64,AAEAAA==",
+        ],
+    )
+    def test_refuses_data_urls_other_than_a_png(self, url: str) -> None:
         with pytest.raises(ResourceRefusedError):
-            certificate_url_fetcher().fetch("data:text/plain,hello")
+            certificate_url_fetcher().fetch(url)
+
+    def test_serves_the_qr_png_data_url(self) -> None:
+        url = qr_data_url("https://portal.example.go.th/v/x")
+        response = certificate_url_fetcher().fetch(url)
+        assert response.read().startswith(b"\x89PNG\r\n\x1a\n")
+
+    def test_a_refused_data_url_stops_the_render(self) -> None:
+        from weasyprint.urls import FatalURLFetchingError
+
+        with pytest.raises(FatalURLFetchingError):
+            html_to_pdf('<p>x</p><img src="data:image/svg+xml,%3Csvg%3E%3C/svg%3E">')
 
     def test_serves_the_stylesheet_and_the_fonts(self) -> None:
         css = certificate_url_fetcher().fetch((CERTIFICATES_DIR / "certificate.css").as_uri())
@@ -272,7 +353,8 @@ class TestUrlFetcher:
         assert "&lt;img src=&#34;http://127.0.0.1:9/x&#34;&gt;" in html
         pdf = render_certificate_pdf("residence", context)
 
-        assert fetched == []
+        # Only the QR code's own PNG data URL; nothing from the user's text.
+        assert [url[:22] for url in fetched] == ["data:image/png;base64,"]
         text = pdf_text(pdf, tmp_path)
         assert '<img src="http://127.0.0.1:9/x">' in text
 

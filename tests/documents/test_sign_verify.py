@@ -4,6 +4,7 @@ import asyncio
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session
 
+from documents.crl import revoke_certificate
 from documents.errors import NotAPdfError
-from documents.pki import get_agency_signer, load_trust_roots
+from documents.pki import get_agency_signer, load_trust_roots, rotate_seal
 from documents.render import render_certificate_pdf
 from documents.service import read_document_pdf
 from documents.sign import SIGNATURE_BYTES_RESERVED, sign_pdf
@@ -72,8 +74,8 @@ class TestSignAndVerify:
         embedded = PdfFileReader(BytesIO(signed)).embedded_signatures[0]
         assert embedded.field_name == "Signature"
         assert embedded.md_algorithm == "sha256"
-        # the seal and the root travel with the signature, so the chain can be built offline
-        assert len(embedded.signed_data["certificates"]) == 2
+        # the seal and its CA chain travel with the signature, so the chain can be built offline
+        assert len(embedded.signed_data["certificates"]) == 3  # seal, issuing CA, root
         # fixed room for the CMS blob (no dummy signature): keep a wide margin
         assert len(embedded.pkcs7_content) < SIGNATURE_BYTES_RESERVED * 0.6
 
@@ -250,3 +252,144 @@ def test_poppler_pdfsig_validates_our_signature(
     tampered.write_bytes(flip(pdf, byte_range(pdf)[1] // 2))
     output = subprocess.run(["pdfsig", str(tampered)], capture_output=True, text=True).stdout
     assert "Signature is Valid." not in output
+
+
+class TestLongTermSignature:
+    def test_signature_carries_a_trusted_timestamp_and_embedded_crls(
+        self, db: Session, data_dir: Path
+    ) -> None:
+        document = issue_residence(db, data_dir)
+        pdf = read_document_pdf(data_dir, document)
+
+        report = verify_pdf(db, pdf, data_dir=data_dir).signature
+
+        assert report.timestamp_present and report.timestamp_trusted
+        assert report.timestamp_at is not None and document.timestamped_at is not None
+        assert abs((report.timestamp_at - document.timestamped_at).total_seconds()) < 1
+        assert report.ltv_embedded
+        assert report.seal_serial == document.seal_serial
+        assert report.seal_not_after is not None and report.seal_not_after > document.issued_at
+        assert report.chain[0].endswith("document seal") or "document seal" in report.chain[0]
+        assert "Issuing CA" in report.chain[1] and "Root CA" in report.chain[2]
+        # one incremental update: rendered bytes, then signature + DSS together
+        reader = PdfFileReader(BytesIO(pdf))
+        assert reader.xrefs.total_revisions == 2
+        dss = reader.root["/DSS"]
+        assert len(dss["/CRLs"]) == 2 and len(dss["/Certs"]) == 3
+
+    def test_revoked_seal_shows_on_verification(self, db: Session, data_dir: Path) -> None:
+        document = issue_residence(db, data_dir)
+        revoke_certificate(db, data_dir, serial_hex=document.seal_serial, reason="key_compromise")
+
+        result = verify_pdf(db, read_document_pdf(data_dir, document), data_dir=data_dir)
+
+        assert not result.genuine
+        assert result.reasons == ["signing_certificate_revoked"]
+        assert result.signature.seal_revocation_reason == "key_compromise"
+        assert result.signature.seal_revoked_at is not None
+
+    def test_seal_superseded_after_the_timestamp_keeps_the_document_valid(
+        self, db: Session, data_dir: Path
+    ) -> None:
+        document = issue_residence(db, data_dir)
+        revoke_certificate(db, data_dir, serial_hex=document.seal_serial, reason="superseded")
+
+        result = verify_pdf(db, read_document_pdf(data_dir, document), data_dir=data_dir)
+
+        assert result.genuine, result.reasons
+        assert result.signature.seal_revocation_reason == "superseded"
+
+    def test_seal_superseded_before_the_timestamp_invalidates(
+        self, db: Session, data_dir: Path
+    ) -> None:
+        document = issue_residence(db, data_dir)
+        assert document.timestamped_at is not None
+        revoke_certificate(
+            db,
+            data_dir,
+            serial_hex=document.seal_serial,
+            reason="cessation_of_operation",
+            at=document.timestamped_at - timedelta(minutes=1),
+        )
+        result = verify_pdf(db, read_document_pdf(data_dir, document), data_dir=data_dir)
+        assert result.reasons == ["signing_certificate_revoked"]
+
+    def test_rotated_seal_keeps_old_documents_valid(self, db: Session, data_dir: Path) -> None:
+        old_document = issue_residence(db, data_dir)
+        old_serial, new_serial = rotate_seal(data_dir, AGENCY_CODE)
+        assert old_serial == old_document.seal_serial and new_serial != old_serial
+
+        new_document = issue_residence(db, data_dir)
+
+        assert new_document.seal_serial == new_serial
+        for document in (old_document, new_document):
+            result = verify_pdf(db, read_document_pdf(data_dir, document), data_dir=data_dir)
+            assert result.genuine, (document.seal_serial, result.reasons)
+
+    def test_superseded_and_expired_documents_say_so(self, db: Session, data_dir: Path) -> None:
+        document = issue_residence(db, data_dir, valid_days=30)
+        pdf = read_document_pdf(data_dir, document)
+        assert document.valid_until is not None
+        assert verify_pdf(db, pdf, data_dir=data_dir, today=document.valid_until).genuine
+
+        late = verify_pdf(db, pdf, data_dir=data_dir, today=document.valid_until + timedelta(1))
+        assert late.reasons == ["expired"]
+
+        document.superseded_by = "DOPA-2569-NEWNUMBR"
+        db.add(document)
+        db.flush()
+        assert verify_pdf(db, pdf, data_dir=data_dir).reasons == ["superseded"]
+
+    def test_data_dir_from_before_the_issuing_ca_keeps_verifying(
+        self, db: Session, data_dir: Path, tmp_path: Path
+    ) -> None:
+        """A pathlen-0 root that sealed documents itself (ADR 0002) becomes a retired anchor."""
+        legacy_dir = tmp_path / "legacy"
+        legacy_pdf = _legacy_sealed_pdf(legacy_dir)
+        trust_before = load_trust_roots(legacy_dir)
+
+        signer = get_agency_signer(legacy_dir, AGENCY_CODE, AGENCY_NAME_EN)  # upgrades the dir
+
+        roots = load_trust_roots(legacy_dir)
+        assert len(roots) == 2 and trust_before[0].dump() in [r.dump() for r in roots]
+        assert signer.signing_cert.issuer.native["common_name"].endswith("Issuing CA")
+        assert check_pdf_signature(legacy_pdf, roots).trusted
+        assert list((legacy_dir / "pki" / "seals").glob("dopa.cert.pem.retired-*"))
+
+
+def _legacy_sealed_pdf(data_dir: Path) -> bytes:
+    """A data dir as ADR 0002 made it: root (pathlen 0) -> seal; and a PDF that seal signed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from documents import pki
+
+    now = datetime.now(UTC)
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = pki._portal_name(pki.ROOT_COMMON_NAME)
+    root = (
+        pki._builder(name, name, root_key.public_key(), pki.ROOT_VALIDITY, None)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(pki._ca_key_usage(), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    seal_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    seal = pki.issue_seal_certificate(
+        seal_key.public_key(), AGENCY_NAME_EN, root_key, root, base_url="https://x.example"
+    )
+    assert seal.not_valid_before_utc < now
+    root_key_path, root_cert_path = pki.root_ca_paths(data_dir)
+    seal_key_path, seal_cert_path = pki.seal_paths(data_dir, AGENCY_CODE)
+    pki.write_private(root_key_path, pki._key_pem(root_key))
+    pki.write_private(root_cert_path, root.public_bytes(serialization.Encoding.PEM))
+    pki.write_private(seal_key_path, pki._key_pem(seal_key))
+    pki.write_private(seal_cert_path, seal.public_bytes(serialization.Encoding.PEM))
+    signer = pki.PreloadedKeySigner(
+        private_key=seal_key,
+        signing_cert=pki.asn1_cert(seal),
+        cert_registry=SimpleCertificateStore.from_certs([pki.asn1_cert(root)]),
+    )
+    unsigned = render_certificate_pdf("residence", full_residence_context())
+    return sign_pdf(unsigned, signer, reason="Test", location="Thailand")

@@ -9,7 +9,9 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
+from documents.models import Document
 from tests.fixtures.identity import approve_at_provider, parse_forms
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +28,7 @@ def wait_for_issue(browser: httpx.Client, petition_url: str, timeout: float = 30
     raise AssertionError("the petition was not issued in time")
 
 
-def test_golden_path_over_sockets(live_portal, people):
+def test_golden_path_over_sockets(live_portal, people, db: Session):
     base = live_portal.url
     with httpx.Client(base_url=base) as browser:
         assert browser.get("/healthz").json()["status"] == "ok"
@@ -49,11 +51,12 @@ def test_golden_path_over_sockets(live_portal, people):
         assert "ใครใช้ข้อมูลของฉัน" in browser.get("/me/data-access").text
 
     with httpx.Client(base_url=base) as stranger:
-        assert 'data-genuine="true"' in stranger.get(f"/verify/{number}").text
+        code = db.exec(select(Document.check_code).where(Document.number == number)).one()
+        assert 'data-genuine="true"' in stranger.get(f"/verify/{number}?code={code}").text
         verdict = stranger.post("/api/v1/verify", files={"file": ("c.pdf", pdf.content)}).json()
         assert verdict["genuine"] is True
         altered = bytearray(pdf.content)
         altered[-200] ^= 0x20
         verdict = stranger.post("/api/v1/verify", files={"file": ("c.pdf", bytes(altered))}).json()
         assert verdict["genuine"] is False
-        assert stranger.get("/verify/DOPA-2569-AAAAAAAA").status_code == 404
+        assert stranger.get("/verify/DOPA-2569-AAAAAAAA?code=AAAAAA").status_code == 404

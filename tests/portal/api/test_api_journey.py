@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from documents.models import Document
 from services.petitions.models import Petition
 from tests.fixtures.identity import obtain_access_token
 
@@ -28,7 +29,9 @@ def test_catalogue_is_public(client):
     assert detail["evidence"][0]["dataset"] == "dopa.population"
 
 
-def test_api_journey_from_petition_to_verified_pdf(client, token, process_jobs, people):
+def test_api_journey_from_petition_to_verified_pdf(
+    client, token, process_jobs, people, db: Session
+):
     body = {
         "service_code": SERVICE,
         "consent": ["dopa.population"],
@@ -54,7 +57,8 @@ def test_api_journey_from_petition_to_verified_pdf(client, token, process_jobs, 
         "/api/v1/verify", files={"file": ("c.pdf", pdf.content, "application/pdf")}
     ).json()
     assert verdict["genuine"] is True and verdict["document"]["number"] == number
-    assert client.get(f"/api/v1/verify/{number}").json()["status"] == "valid"
+    code = db.exec(select(Document.check_code).where(Document.number == number)).one()
+    assert client.get(f"/api/v1/verify/{number}?code={code}").json()["status"] == "valid"
 
     reads = client.get("/api/v1/me/data-access", headers=bearer(token)).json()
     assert reads[0]["agency"] == "dopa" and "address" in reads[0]["fields"]

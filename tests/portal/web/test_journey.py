@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from documents.models import Document
 from services.exchange.models import DataAccess, ExchangeMessage
 from services.petitions.models import Petition, PetitionState
 from tests.fixtures.identity import parse_forms, sign_in
@@ -63,7 +64,8 @@ def test_whole_journey_issues_a_certificate_anyone_can_verify(
     assert pdf.headers["content-type"] == "application/pdf"
 
     public = TestClient(client.app)  # a stranger: no session
-    verified = public.get(f"/verify/{number}")
+    code = db.exec(select(Document.check_code).where(Document.number == number)).one()
+    verified = public.get(f"/verify/{number}", params={"code": code})  # printed beside it
     assert verified.status_code == 200 and 'data-genuine="true"' in verified.text
     assert person.national_id not in verified.text  # only a masked name is public
 

@@ -138,7 +138,7 @@ class TestBadInput:
 
     @pytest.mark.parametrize("number", ["DOPA-2569-ZZZZZZZZ", "nonsense", "DOPA-<b>x"])
     def test_unknown_document_number_is_a_404_page(self, client, number):
-        answer = client.get(f"/verify/{number}")
+        answer = client.get(f"/verify/{number}", params={"code": "ZZZZZZ"})
         assert answer.status_code == 404
         assert 'data-code="document_not_found"' in answer.text  # the verify route answered
         assert "<b>x" not in answer.text
