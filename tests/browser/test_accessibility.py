@@ -107,6 +107,8 @@ def test_every_page_meets_wcag_21_aa_fits_a_phone_and_has_large_targets(
     pdf = tmp_path / "certificate.pdf"
     download_info.value.save_as(pdf)
 
+    page.goto(f"{base}/documents/{number}")
+    check_code = page.locator("#check-code").inner_text()
     pages = {
         "home": "/",
         "catalogue": "/services?q=%E0%B8%AD%E0%B8%A2%E0%B8%B9%E0%B9%88",
@@ -119,6 +121,9 @@ def test_every_page_meets_wcag_21_aa_fits_a_phone_and_has_large_targets(
         "data-access": "/me/data-access",
         "verify": "/verify",
         "verify-number": f"/verify/{number}",
+        "verify-number-with-code": f"/verify/{number}?code={check_code}",
+        "share": f"/documents/{number}/share",
+        "pki": "/pki",
         "not-found": "/verify/DOPA-2569-AAAAAAAA",
         "catalogue-filtered": "/services?category=civil-registration&event=moving-house",
     }
