@@ -99,16 +99,13 @@ def lookup_number(db: Session, number: str, *, now: datetime | None = None) -> L
 
 
 def public_view(document: Document, *, now: datetime | None = None) -> VerifiedDocument:
-    """What a verifier may see of `document` (its status as of `now`)."""
-    from services.agencies import get_agency
-
-    agency = get_agency(document.agency)
+    """What a verifier may see of `document` (its status as of `now`): the agency as printed."""
     today = thailand_date(now or utcnow())
     return VerifiedDocument(
         number=document.number,
         agency=document.agency,
-        agency_name_th=agency.name_th if agency else document.agency,
-        agency_name_en=agency.name_en if agency else document.agency,
+        agency_name_th=document.agency_name_th or document.agency.upper(),
+        agency_name_en=document.agency_name_en or document.agency.upper(),
         title_th=document.title_th,
         title_en=document.title_en,
         holder_display_th=document.holder_display_th,

@@ -21,6 +21,9 @@ class DocumentBase(SQLModel):
 
     number: str = Field(max_length=32, unique=True, index=True)
     agency: str = Field(max_length=16)
+    # The agency's names as printed on the document (empty for documents issued before).
+    agency_name_th: str = Field(default="", max_length=200)
+    agency_name_en: str = Field(default="", max_length=200)
     title_th: str = Field(max_length=200)
     title_en: str = Field(max_length=200)
     holder_display_th: str = Field(max_length=200)
@@ -77,6 +80,8 @@ class DocumentPublic(DocumentBase):
         return cls(
             number=document.number,
             agency=document.agency,
+            agency_name_th=document.agency_name_th,
+            agency_name_en=document.agency_name_en,
             title_th=document.title_th,
             title_en=document.title_en,
             holder_display_th=document.holder_display_th,

@@ -122,6 +122,8 @@ def issue_document(
         citizen_id=citizen_id,
         petition_id=petition_id,
         agency=agency_code,
+        agency_name_th=agency_name_th,
+        agency_name_en=agency_name_en,
         template=template,
         title_th=title_th,
         title_en=title_en,

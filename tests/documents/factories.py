@@ -78,6 +78,8 @@ def create_document(db: Session, **overrides: Any) -> Document:
         "citizen_id": 1,
         "petition_id": None,
         "agency": "dopa",
+        "agency_name_th": AGENCY_NAME_TH,
+        "agency_name_en": AGENCY_NAME_EN,
         "template": "residence",
         "title_th": "หนังสือรับรองการอยู่อาศัย",
         "title_en": "Certificate of Residence",

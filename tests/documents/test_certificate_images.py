@@ -165,10 +165,8 @@ def test_the_overlap_check_finds_text_running_into_the_next_cell() -> None:
     context = full_context("residence", check_code="")
     html = (
         render_certificate_html("residence", context)
-        .replace(
-            '<span class="number">DOPA', '<span class="number" style="white-space: nowrap">DOPA'
-        )
-        .replace("DOPA-2569-7K3M9QXD</span>", "DOPA-2569-7K3M9QXD-WITH-A-VERY-LONG-SUFFIX</span>")
+        .replace('<div class="number">DOPA', '<div class="number" style="white-space: nowrap">DOPA')
+        .replace("DOPA-2569-7K3M9QXD</div>", "DOPA-2569-7K3M9QXD-WITH-A-VERY-LONG-SUFFIX</div>")
     )
     font_config, stylesheets = render._cached_stylesheets()
     document = render._certificate_html_class()(

@@ -70,6 +70,22 @@ def upgrade() -> None:
     with op.batch_alter_table("document", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
+                "agency_name_th",
+                sqlmodel.sql.sqltypes.AutoString(length=200),
+                nullable=False,
+                server_default="",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "agency_name_en",
+                sqlmodel.sql.sqltypes.AutoString(length=200),
+                nullable=False,
+                server_default="",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
                 "revocation_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True
             )
         )
@@ -105,6 +121,8 @@ def downgrade() -> None:
     with op.batch_alter_table("document", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_document_seal_serial"))
         batch_op.drop_column("superseded_at")
+        batch_op.drop_column("agency_name_en")
+        batch_op.drop_column("agency_name_th")
         batch_op.drop_column("superseded_by")
         batch_op.drop_column("replaces")
         batch_op.drop_column("timestamped_at")
