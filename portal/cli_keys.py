@@ -179,3 +179,17 @@ def crl_command() -> None:
             f"{crl_path(data_dir, issuer)}: {len(crl)} revoked, "
             f"next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC"
         )
+
+
+@keys_app.command("rotate-qr")
+def rotate_qr_command() -> None:
+    """Makes a new QR signing key current; old public keys stay in the published JWKS, so
+    every printed QR code keeps verifying."""
+    from documents.qrpayload import rotate_qr_key
+    from portal.settings import get_settings
+    from services.audit.service import record_event
+
+    with _session() as db:
+        kid = rotate_qr_key(get_settings().data_dir)
+        record_event(db, actor="cli", action="qr_key.rotate", object_type="qr_key", object_id=kid)
+    typer.echo(f"QR signing key rotated; new key id {kid}")

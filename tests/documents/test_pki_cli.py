@@ -130,3 +130,28 @@ def test_crl_command_writes_both_crls(portal: Callable[..., Result], var: Path) 
         crl = x509.load_der_x509_crl(crl_path(var, issuer).read_bytes())
         assert len(crl) == 0 and crl.next_update_utc is not None
     assert "next update" in result.output
+
+
+def test_rotate_qr_key_keeps_old_codes_verifying_and_is_audited(
+    db: Session, portal: Callable[..., Result], var: Path
+) -> None:
+    from documents.qrpayload import (
+        ensure_qr_key,
+        load_public_keys,
+        qr_payload,
+        verify_qr_payload,
+    )
+
+    old_kid = ensure_qr_key(var)
+    printed = qr_payload(var, "https://portal.example", "DOPA-2569-7K3M9QXD", "7K3M9Q")
+
+    result = portal("keys", "rotate-qr")
+
+    assert result.exit_code == 0, result.output
+    new_kid = ensure_qr_key(var)
+    assert new_kid != old_kid and new_kid in result.output
+    keys = load_public_keys(var)
+    assert {old_kid, new_kid} <= set(keys)
+    assert verify_qr_payload(printed, keys).status == "valid"
+    trail = list_events_for(db, object_type="qr_key", object_id=new_kid)
+    assert [(e.actor, e.action) for e in trail] == [("cli", "qr_key.rotate")]
