@@ -124,7 +124,10 @@ def install_middleware(app: FastAPI) -> None:
         finally:
             current_language.reset(token)
         secure = app.state.settings.secure_cookies
-        if new_secret:
+        # Only pages carry forms: a CSRF cookie on JSON, CSV or PDF answers would only make
+        # them uncacheable (an answer that sets a cookie is made private below).
+        is_page = response.headers.get("content-type", "").startswith("text/html")
+        if new_secret and is_page:
             response.set_cookie(
                 app.state.csrf_cookie,
                 new_secret,
@@ -139,6 +142,10 @@ def install_middleware(app: FastAPI) -> None:
             )
         if secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        cache_control = response.headers.get("cache-control", "")
+        if "public" in cache_control and "set-cookie" in response.headers:
+            # A shared cache must never hand one visitor's new cookie to the next.
+            response.headers["Cache-Control"] = cache_control.replace("public", "private")
         personal = (
             SESSION_COOKIE in request.cookies
             or OFFICER_COOKIE in request.cookies

@@ -10,9 +10,11 @@ Issue 8 puts the buckets in the database or Redis behind the same interface.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,8 +32,30 @@ class RateLimiter(Protocol):
     def hit(self, key: str) -> RateDecision: ...
 
 
+def address_key(host: str) -> str:
+    """The rate-limit key of a client address: an IPv6 client is counted by its /64.
+
+    One subscriber usually holds a whole /64, so keying on the full IPv6 address would give
+    them 2^64 buckets. IPv4-mapped IPv6 addresses count as their IPv4 address.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 class TokenBucketLimiter:
-    """Token buckets in this process's memory; thread-safe; idle full buckets are forgotten."""
+    """Token buckets in this process's memory; thread-safe; at most `max_clients` buckets.
+
+    Buckets are kept in least-recently-seen order; past `max_clients` the oldest is dropped in
+    O(1) (its client starts again with a full bucket), so a flood of new addresses costs the
+    same per request as one client.
+    """
 
     def __init__(
         self,
@@ -47,28 +71,32 @@ class TokenBucketLimiter:
         self.burst = float(burst)
         self.max_clients = max_clients
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last seen)
+        # key -> (tokens, last seen), least recently seen first
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> RateDecision:
+        """Takes a token for `key` if one is left."""
+        return self._take(key, consume=True)
+
+    def check(self, key: str) -> RateDecision:
+        """Whether `key` has a token left, without taking it (refuse before doing the work)."""
+        return self._take(key, consume=False)
+
+    def _take(self, key: str, *, consume: bool) -> RateDecision:
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                if len(self._buckets) > self.max_clients:
-                    self._forget_full(now)
+            allowed = tokens >= 1.0
+            if consume:
+                self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+                self._buckets.move_to_end(key)
+                while len(self._buckets) > self.max_clients:
+                    self._buckets.popitem(last=False)
+            if allowed:
                 return RateDecision(True)
-            self._buckets[key] = (tokens, now)
             return RateDecision(False, max(1, math.ceil((1.0 - tokens) / self.rate)))
-
-    def _forget_full(self, now: float) -> None:
-        """Drops clients whose buckets have refilled: they are indistinguishable from new ones."""
-        full_after = self.burst / self.rate
-        stale = [k for k, (_, last) in self._buckets.items() if now - last >= full_after]
-        for key in stale:
-            del self._buckets[key]
 
 
 RATE_LIMITED_TH = "มีคำขอจากเครื่องของคุณมากเกินไป กรุณารอ {seconds} วินาทีแล้วลองใหม่"

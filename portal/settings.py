@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     # this plus the HTTP max-age below. 0 turns the cache off.
     verify_cache_seconds: float = 5.0
     verify_http_max_age: int = 5
+    # Wrong check codes per document number (from any address; QR checks are not counted):
+    # after the burst, that number answers 429 for a while, so a 30-bit code cannot be
+    # guessed from many addresses.
+    verify_wrong_codes_per_hour: float = 30.0
+    verify_wrong_codes_burst: int = 10
     # --- end verification (issue 6)
 
     @model_validator(mode="after")

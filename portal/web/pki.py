@@ -18,7 +18,7 @@ from typing import Literal
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from documents.crl import crl_from_db
@@ -33,6 +33,7 @@ from documents.pki import (
 from documents.tsa import MAX_REQUEST_BYTES, get_bundled_timestamper, respond_to_request
 from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
+from portal.ratelimit import TokenBucketLimiter, address_key, rate_limited_body
 from portal.templating import render
 
 router = APIRouter(tags=["public"], include_in_schema=False)
@@ -113,6 +114,15 @@ def issuing_crl(db: Db, settings: SettingsDep) -> Response:
 @router.post("/pki/tsa")
 async def timestamp(request: Request, settings: SettingsDep) -> Response:
     """RFC 3161 §3.4: a DER request in, a DER response out; a bad request gets a rejection."""
+    decision = _tsa_limiter(request).hit(
+        address_key(request.client.host) if request.client else "unknown"
+    )
+    if not decision.allowed:
+        return JSONResponse(
+            rate_limited_body(decision.retry_after),
+            status_code=429,
+            headers={"Retry-After": str(decision.retry_after)},
+        )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/timestamp-query":
         raise UnsupportedTimestampRequestError()
@@ -126,3 +136,17 @@ async def timestamp(request: Request, settings: SettingsDep) -> Response:
     return Response(
         reply, media_type="application/timestamp-reply", headers={"Cache-Control": "no-store"}
     )
+
+
+# The bundled TSA signs for anyone who asks (about 2 ms of CPU each): per client address, a
+# burst of 30 and 60 a minute, per worker process. The portal's own workers stamp in process.
+TSA_RATE_PER_MINUTE = 60.0
+TSA_BURST = 30
+
+
+def _tsa_limiter(request: Request) -> TokenBucketLimiter:
+    limiter = getattr(request.app.state, "tsa_limiter", None)
+    if limiter is None:
+        limiter = TokenBucketLimiter(rate_per_minute=TSA_RATE_PER_MINUTE, burst=TSA_BURST)
+        request.app.state.tsa_limiter = limiter
+    return limiter

@@ -39,7 +39,13 @@ from documents.verify import NotAPdfError, VerificationResult, verify_pdf
 from portal.csrf import CsrfProtected
 from portal.deps import SESSION_COOKIE, Db, SettingsDep, get_optional_citizen
 from portal.errors import NotFoundError
-from portal.ratelimit import RateDecision, RateLimiter, TokenBucketLimiter, rate_limited_body
+from portal.ratelimit import (
+    RateDecision,
+    RateLimiter,
+    TokenBucketLimiter,
+    address_key,
+    rate_limited_body,
+)
 from portal.settings import Settings
 from portal.templating import render
 from portal.uploads import not_a_pdf, read_pdf_upload
@@ -67,6 +73,8 @@ class VerifyState:
     limiter: RateLimiter
     upload_limiter: RateLimiter
     max_age: int
+    # Wrong check codes per document number, from any client (see `guard_code_attempt`).
+    wrong_codes: TokenBucketLimiter
 
 
 def verify_state(app: FastAPI) -> VerifyState:
@@ -83,14 +91,37 @@ def verify_state(app: FastAPI) -> VerifyState:
                 burst=settings.verify_upload_burst,
             ),
             max_age=settings.verify_http_max_age,
+            wrong_codes=TokenBucketLimiter(
+                rate_per_minute=settings.verify_wrong_codes_per_hour / 60,
+                burst=settings.verify_wrong_codes_burst,
+            ),
         )
         app.state.verify = state
     return state
 
 
 def client_key(request: Request) -> str:
-    """The client's address (uvicorn has already applied trusted X-Forwarded-For)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address, an IPv6 one by its /64 (uvicorn has already applied trusted
+    X-Forwarded-For)."""
+    return address_key(request.client.host) if request.client else "unknown"
+
+
+def code_attempts_left(state: VerifyState, number: str, code: str) -> RateDecision:
+    """Refuses, before anything is looked up, a number whose wrong-code budget is spent.
+
+    Counted per number, not per client, so guessing one document's code from many addresses
+    hits the same wall; unknown numbers are counted alike, so a 429 says nothing about whether
+    a number exists. Requests without a code are not counted.
+    """
+    if not code.strip():
+        return RateDecision(True)
+    return state.wrong_codes.check(number)
+
+
+def record_wrong_code(state: VerifyState, number: str, code: str, found: bool) -> None:
+    """Spends one of the number's wrong-code tokens when a code was given and did not match."""
+    if code.strip() and not found:
+        state.wrong_codes.hit(number)
 
 
 def rate_limit(request: Request, *, upload: bool = False) -> RateDecision:
@@ -150,7 +181,12 @@ async def verify_number(request: Request, number: str, code: str = "") -> Respon
     if not decision.allowed:
         return rate_limited_page(request, decision)
     number = normalise_number(number)
+    state = verify_state(request.app)
+    guard = code_attempts_left(state, number, code)
+    if not guard.allowed:
+        return rate_limited_page(request, guard)
     document = match_code(await cached_lookup(request, number), code)
+    record_wrong_code(state, number, code, found=document is not None)
     return _number_page(request, document, number=number, code=code)
 
 
@@ -166,7 +202,15 @@ async def verify_qr(request: Request, number: str, code: str, k: str = "", s: st
         if not check.valid:
             return render(request, "verify_qr_invalid.html", problem=check.status)
     number = normalise_number(number)
+    state = verify_state(request.app)
+    signed = bool(k or s)  # a valid signature: the code was printed by us, not guessed
+    if not signed:
+        guard = code_attempts_left(state, number, code)
+        if not guard.allowed:
+            return rate_limited_page(request, guard)
     document = match_code(await cached_lookup(request, number), code)
+    if not signed:
+        record_wrong_code(state, number, code, found=document is not None)
     return _number_page(request, document, number=number, code=code, by_qr=bool(k))
 
 
@@ -196,7 +240,9 @@ def _number_page(
             error=error,
         )
     response = render(request, "verify_number.html", document=document, by_qr=by_qr)
-    if not _personal(request):  # a signed-in header must not land in a shared cache
+    # A signed-in header must not land in a shared cache (nor a new cookie: the middleware
+    # makes an answer that sets one private).
+    if not _personal(request):
         max_age = verify_state(request.app).max_age
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response

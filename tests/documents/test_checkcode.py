@@ -116,14 +116,39 @@ def test_token_bucket_allows_a_burst_then_says_when_to_retry():
     assert not limiter.hit("ip").allowed
 
 
-def test_token_bucket_forgets_idle_clients_beyond_its_size():
+def test_token_bucket_keeps_its_size_by_dropping_the_least_recently_seen():
     clock = [0.0]
     limiter = TokenBucketLimiter(rate_per_minute=60, burst=1, max_clients=2, clock=lambda: clock[0])
     limiter.hit("a")
     limiter.hit("b")
-    clock[0] += 5
+    limiter.hit("a")  # a is now the most recent
     limiter.hit("c")
-    assert set(limiter._buckets) == {"c"}
+    assert list(limiter._buckets) == ["a", "c"]
+
+
+def test_a_flood_of_new_addresses_costs_each_request_the_same():
+    """Past its size the limiter drops one bucket per new client instead of scanning all."""
+    limiter = TokenBucketLimiter(rate_per_minute=120, burst=60, max_clients=1_000)
+    for i in range(5_000):
+        limiter.hit(f"2001:db8:{i:x}::1")
+    assert len(limiter._buckets) == 1_000
+
+
+def test_check_does_not_take_a_token():
+    limiter = TokenBucketLimiter(rate_per_minute=1, burst=1, clock=lambda: 0.0)
+    assert limiter.check("n").allowed and limiter.check("n").allowed
+    assert limiter.hit("n").allowed
+    assert not limiter.check("n").allowed
+
+
+def test_ipv6_clients_are_counted_by_their_64():
+    from portal.ratelimit import address_key
+
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::2")
+    assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
+    assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
+    assert address_key("192.0.2.7") == "192.0.2.7"
+    assert address_key("testclient") == "testclient"
 
 
 def test_rate_limited_message_is_thai_and_english():

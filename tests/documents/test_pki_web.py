@@ -200,3 +200,13 @@ class TestTimestampAuthority:
             headers={"content-type": "application/timestamp-query"},
         )
         assert response.status_code == 413
+
+    def test_one_client_gets_429_after_its_burst(self, http: TestClient) -> None:
+        from portal.web.pki import TSA_BURST
+
+        statuses = [
+            http.post("/pki/tsa", content=b"x", headers={"content-type": "text/plain"}).status_code
+            for _ in range(TSA_BURST + 1)
+        ]
+        assert statuses[:TSA_BURST] == [415] * TSA_BURST
+        assert statuses[-1] == 429

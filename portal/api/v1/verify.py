@@ -28,14 +28,16 @@ from documents.lookup import LookupEntry, match_code, normalise_number
 from documents.qrpayload import load_public_keys, parse_qr_payload, verify_qr_parts
 from documents.verify import NotAPdfError, verify_pdf
 from portal.deps import Db, SettingsDep
-from portal.ratelimit import rate_limited_body
+from portal.ratelimit import address_key, rate_limited_body
 from portal.uploads import not_a_pdf, read_pdf_upload
 from portal.web.verify import (
     DocumentNotFoundError,
     _read_entry,
     cached_lookup,
+    code_attempts_left,
     rate_limit,
     rate_limited_json,
+    record_wrong_code,
     upload_view,
     verify_state,
 )
@@ -128,11 +130,16 @@ async def verify_number(number: str, request: Request, code: str = "") -> Respon
     if not decision.allowed:
         return rate_limited_json(decision)
     number = normalise_number(number)
+    state = verify_state(request.app)
+    guard = code_attempts_left(state, number, code)
+    if not guard.allowed:
+        return rate_limited_json(guard)
     entry = await cached_lookup(request, number)
     status, headers, body = number_answer(
-        entry, code, max_age=verify_state(request.app).max_age,
+        entry, code, max_age=state.max_age,
         if_none_match=request.headers.get("if-none-match"),
     )  # fmt: skip
+    record_wrong_code(state, number, code, found=status != 404)
     return Response(body, status_code=status, headers=dict(headers))
 
 
@@ -260,24 +267,28 @@ class FastVerifyPath:
         app = scope["app"]
         state = verify_state(app)
         client = scope.get("client")
-        decision = state.limiter.hit(client[0] if client else "unknown")
+        decision = state.limiter.hit(address_key(client[0]) if client else "unknown")
+        query = scope.get("query_string", b"")
+        code = parse_qs(query.decode("latin-1")).get("code", [""])[0] if query else ""
+        number = normalise_number(number)
+        if decision.allowed:
+            decision = code_attempts_left(state, number, code)
         if not decision.allowed:
             import json
 
             body = json.dumps(rate_limited_body(decision.retry_after), ensure_ascii=False).encode()
             return 429, [("content-type", "application/json"),
                          ("retry-after", str(decision.retry_after))], body  # fmt: skip
-        query = scope.get("query_string", b"")
-        code = parse_qs(query.decode("latin-1")).get("code", [""])[0] if query else ""
         if_none_match = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), None
         )
-        number = normalise_number(number)
         entry = state.cache.get(number)
         if entry is None:
             entry = await run_in_threadpool(_read_entry, app, number)
             state.cache.put(number, entry)
-        return number_answer(entry, code, max_age=state.max_age, if_none_match=if_none_match)
+        answer = number_answer(entry, code, max_age=state.max_age, if_none_match=if_none_match)
+        record_wrong_code(state, number, code, found=answer[0] != 404)
+        return answer
 
 
 _SECURITY_HEADERS = [

@@ -37,7 +37,13 @@ def test_the_right_code_shows_what_the_document_shows(web, make_document):
     ):
         assert shown in page.text, shown
     assert no_citizen_id(page.text)
-    assert page.headers["cache-control"].startswith("public, max-age=")
+    # An answer that sets a cookie (the first visit's CSRF cookie, a language chosen by
+    # ?lang=) must not be cached publicly; the same page without one may be.
+    assert "set-cookie" in page.headers
+    assert page.headers["cache-control"].startswith("private, max-age=")
+    again = web.get(f"/verify/{document.number}", params={"code": "7k3m9q"})
+    assert "set-cookie" not in again.headers
+    assert again.headers["cache-control"].startswith("public, max-age=")
 
 
 def _same_answer(text: str, number: str) -> str:
@@ -216,3 +222,30 @@ def test_a_signed_in_page_is_never_publicly_cached(web, make_document):
     page = web.get(f"/verify/{document.number}", params={"code": "7K3M9Q"})
     assert page.status_code == 200 and 'data-genuine="true"' in page.text
     assert page.headers["cache-control"] == "private, no-store"
+
+
+def test_wrong_codes_for_one_number_lock_it_for_everyone_but_signed_qr_codes(
+    verify_settings, clean_engine, make_document
+):
+    """Guessing a code from many addresses meets the same per-number budget; an unknown
+    number is locked alike (a 429 says nothing about existence); a signed QR still opens."""
+    settings = verify_settings.model_copy(
+        update={"verify_wrong_codes_burst": 3, "verify_wrong_codes_per_hour": 1}
+    )
+    document = make_document()
+    unknown = "DOPA-2569-ZZZZZZZZ"
+    with TestClient(create_app(settings)) as client:
+        for number in (document.number, unknown):
+            wrong = [client.get(f"/verify/{number}?code=AAAAAA").status_code for _ in range(3)]
+            assert wrong == [404, 404, 404]
+            assert client.get(f"/verify/{number}?code=AAAAAA").status_code == 429
+            api = client.get(f"/api/v1/verify/{number}?code=AAAAAA")
+            assert api.status_code == 429 and "retry-after" in api.headers
+        # Locked: even the right code waits (otherwise guessing would go on behind the 429s).
+        assert client.get(f"/verify/{document.number}?code=7K3M9Q").status_code == 429
+        assert client.get(f"/api/v1/verify/{document.number}?code=7K3M9Q").status_code == 429
+        signed = qr_payload(settings.data_dir, BASE_URL, document.number, "7K3M9Q")
+        opened = client.get(signed.removeprefix(BASE_URL))
+        assert opened.status_code == 200 and 'data-genuine="true"' in opened.text
+        other = make_document()
+        assert client.get(f"/api/v1/verify/{other.number}?code=7K3M9Q").status_code == 200
