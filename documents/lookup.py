@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from documents.checkcode import check_code_matches
@@ -96,6 +99,91 @@ def lookup_number(db: Session, number: str, *, now: datetime | None = None) -> L
     if row is None:
         return LookupEntry(None)
     return LookupEntry(public_view(row, now=now), check_code=row.check_code or "")
+
+
+_PUBLIC_COLUMNS = (
+    "number",
+    "agency",
+    "agency_name_th",
+    "agency_name_en",
+    "title_th",
+    "title_en",
+    "holder_display_th",
+    "holder_display_en",
+    "issued_at",
+    "valid_until",
+    "revoked_at",
+    "revocation_reason",
+    "superseded_by",
+    "check_code",
+)
+
+
+class PublicRowReader:
+    """`lookup_number` without the ORM, for the by-number fast path.
+
+    A lookup through a Session costs about 250 µs of CPU (session, statement compilation and
+    execution context, ORM mapping), which caps verification of distinct numbers at about
+    1,300 requests/s on two cores. This reader compiles the one statement once per engine,
+    runs it on a pooled DBAPI connection and converts the values with the columns' own
+    result processors (dates, aware datetimes), so the answer is the same as the ORM's.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        table = Document.__table__  # type: ignore[attr-defined]
+        columns = [table.c[name] for name in _PUBLIC_COLUMNS]
+        statement = sa_select(*columns).where(table.c.number == bindparam("number"))
+        compiled = statement.compile(dialect=engine.dialect)
+        self._engine = engine
+        self._sql = str(compiled)
+        self._positional = bool(compiled.positiontup)
+        self._processors = [
+            column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
+            for column in columns
+        ]
+
+    def lookup(self, number: str, *, now: datetime | None = None) -> LookupEntry:
+        if not is_well_formed_number(number):
+            return LookupEntry(None)
+        params: Any = (number,) if self._positional else {"number": number}
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self._sql, params)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool (which rolls the read back)
+        if row is None:
+            return LookupEntry(None)
+        values = dict(
+            zip(
+                _PUBLIC_COLUMNS,
+                (p(v) if p is not None else v for p, v in zip(self._processors, row, strict=True)),
+                strict=True,
+            )
+        )
+        check_code = values.pop("check_code") or ""
+        return LookupEntry(_view(values, now=now), check_code=check_code)
+
+
+def _view(values: dict[str, Any], *, now: datetime | None) -> VerifiedDocument:
+    today = thailand_date(now or utcnow())
+    if values["revoked_at"] is not None:
+        status: VerifiedStatus = "revoked"
+    elif values["superseded_by"] is not None:
+        status = "superseded"
+    elif values["valid_until"] is not None and values["valid_until"] < today:
+        status = "expired"
+    else:
+        status = "valid"
+    agency = values["agency"]
+    return VerifiedDocument(
+        **{**values, "agency_name_th": values["agency_name_th"] or agency.upper(),
+           "agency_name_en": values["agency_name_en"] or agency.upper()},
+        issued_on=thailand_date(values["issued_at"]),
+        status=status,
+    )  # fmt: skip
 
 
 def public_view(document: Document, *, now: datetime | None = None) -> VerifiedDocument:

@@ -21,15 +21,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from documents.checkcode import normalise_check_code
 from documents.lookup import (
     LookupCache,
     LookupEntry,
+    PublicRowReader,
     VerifiedDocument,
-    lookup_number,
     match_code,
     normalise_number,
     public_view,
@@ -161,8 +160,11 @@ async def cached_lookup(request: Request, number: str) -> LookupEntry:
 
 
 def _read_entry(app: FastAPI, number: str) -> LookupEntry:
-    with Session(app.state.engine, expire_on_commit=False) as db:
-        return lookup_number(db, number)
+    """One lookup on a cache miss, through the precompiled reader (no ORM session)."""
+    reader = getattr(app.state, "verify_reader", None)
+    if reader is None:
+        reader = app.state.verify_reader = PublicRowReader(app.state.engine)
+    return reader.lookup(number)
 
 
 @router.get("/verify", response_class=HTMLResponse)

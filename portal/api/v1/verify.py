@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -161,7 +162,8 @@ def number_answer(
         return 404, [("content-type", "application/json")], _NOT_FOUND_BODY
     rendered = entry.rendered.get("json")
     if rendered is None:
-        body = VerifiedDocumentPublic(**asdict(document)).model_dump_json().encode()
+        fields = {f.name: getattr(document, f.name) for f in dataclass_fields(document)}
+        body = VerifiedDocumentPublic(**fields).model_dump_json().encode()
         rendered = (body, f'"{hashlib.sha256(body).hexdigest()[:20]}"')
         entry.rendered["json"] = rendered
     body, etag = rendered

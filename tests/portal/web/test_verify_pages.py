@@ -249,3 +249,24 @@ def test_wrong_codes_for_one_number_lock_it_for_everyone_but_signed_qr_codes(
         assert opened.status_code == 200 and 'data-genuine="true"' in opened.text
         other = make_document()
         assert client.get(f"/api/v1/verify/{other.number}?code=7K3M9Q").status_code == 200
+
+
+def test_the_fast_reader_answers_exactly_as_the_orm_lookup(
+    make_document, db: Session, clean_engine
+):
+    """The by-number fast path reads through PublicRowReader; it must agree with the ORM."""
+    from documents.lookup import PublicRowReader, lookup_number
+
+    documents = [
+        make_document(),
+        make_document(check_code="", valid_until=date(2020, 1, 1)),
+        make_document(revoked_at=datetime(2026, 1, 1, tzinfo=UTC), revocation_reason="wrong"),
+        make_document(superseded_by="DOPA-2569-AAAAAAAA", agency_name_th="", agency_name_en=""),
+    ]
+    reader = PublicRowReader(clean_engine)
+    for number in [d.number for d in documents] + ["DOPA-2569-ZZZZZZZZ", "not-a-number"]:
+        fast, orm = reader.lookup(number), lookup_number(db, number)
+        assert (fast.document, fast.check_code) == (orm.document, orm.check_code), number
+    statuses = [reader.lookup(d.number).document.status for d in documents]
+    assert statuses == ["valid", "expired", "revoked", "superseded"]
+    assert reader.lookup(documents[0].number).document.issued_at.tzinfo is not None
