@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
@@ -31,11 +31,11 @@ from sqlmodel import Session, select
 
 from documents.checkcode import check_code_matches
 from documents.dates import thailand_date
-from documents.models import Document
+from documents.models import DatedStatus, Document, dated_status
 from documents.numbers import is_well_formed_number
 from portal.db import utcnow
 
-VerifiedStatus = Literal["valid", "revoked", "superseded", "expired"]
+VerifiedStatus = DatedStatus
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -78,17 +78,6 @@ def normalise_number(value: str) -> str:
     value = "".join(value.split()).upper()
     head, sep, tail = value.rpartition("-")
     return f"{head}{sep}{tail.translate(_LOOKALIKES)}" if sep else value
-
-
-def status_of(document: Document, today: date) -> VerifiedStatus:
-    """Revoked beats superseded beats expired: the strongest reason not to rely on it."""
-    if document.revoked_at is not None:
-        return "revoked"
-    if document.superseded_by is not None:
-        return "superseded"
-    if document.valid_until is not None and document.valid_until < today:
-        return "expired"
-    return "valid"
 
 
 def lookup_number(db: Session, number: str, *, now: datetime | None = None) -> LookupEntry:
@@ -168,44 +157,26 @@ class PublicRowReader:
 
 
 def _view(values: dict[str, Any], *, now: datetime | None) -> VerifiedDocument:
+    """The public view from the document's public columns (`_PUBLIC_COLUMNS` minus the code)."""
     today = thailand_date(now or utcnow())
-    if values["revoked_at"] is not None:
-        status: VerifiedStatus = "revoked"
-    elif values["superseded_by"] is not None:
-        status = "superseded"
-    elif values["valid_until"] is not None and values["valid_until"] < today:
-        status = "expired"
-    else:
-        status = "valid"
     agency = values["agency"]
     return VerifiedDocument(
         **{**values, "agency_name_th": values["agency_name_th"] or agency.upper(),
            "agency_name_en": values["agency_name_en"] or agency.upper()},
         issued_on=thailand_date(values["issued_at"]),
-        status=status,
+        status=dated_status(
+            revoked_at=values["revoked_at"],
+            superseded_by=values["superseded_by"],
+            valid_until=values["valid_until"],
+            today=today,
+        ),
     )  # fmt: skip
 
 
 def public_view(document: Document, *, now: datetime | None = None) -> VerifiedDocument:
     """What a verifier may see of `document` (its status as of `now`): the agency as printed."""
-    today = thailand_date(now or utcnow())
-    return VerifiedDocument(
-        number=document.number,
-        agency=document.agency,
-        agency_name_th=document.agency_name_th or document.agency.upper(),
-        agency_name_en=document.agency_name_en or document.agency.upper(),
-        title_th=document.title_th,
-        title_en=document.title_en,
-        holder_display_th=document.holder_display_th,
-        holder_display_en=document.holder_display_en,
-        issued_at=document.issued_at,
-        issued_on=thailand_date(document.issued_at),
-        valid_until=document.valid_until,
-        status=status_of(document, today),
-        revoked_at=document.revoked_at,
-        revocation_reason=document.revocation_reason,
-        superseded_by=document.superseded_by,
-    )
+    values = {name: getattr(document, name) for name in _PUBLIC_COLUMNS if name != "check_code"}
+    return _view(values, now=now)
 
 
 def match_code(entry: LookupEntry, code: str) -> VerifiedDocument | None:

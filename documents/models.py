@@ -14,6 +14,29 @@ from sqlmodel import Field, SQLModel
 from portal.db import AwareDateTime
 
 DocumentStatus = Literal["valid", "revoked", "superseded"]
+# The status on a given day: also "expired" once the Bangkok date is past `valid_until`.
+DatedStatus = Literal["valid", "revoked", "superseded", "expired"]
+
+
+def dated_status(
+    *,
+    revoked_at: datetime | None,
+    superseded_by: str | None,
+    valid_until: date | None,
+    today: date,
+) -> DatedStatus:
+    """Revoked beats superseded beats expired: the strongest reason not to rely on a document.
+
+    `valid_until` is the last valid day, so a document expires the day after. The one rule the
+    wallet, the share page and every verification path use.
+    """
+    if revoked_at is not None:
+        return "revoked"
+    if superseded_by is not None:
+        return "superseded"
+    if valid_until is not None and valid_until < today:
+        return "expired"
+    return "valid"
 
 
 class DocumentBase(SQLModel):
@@ -68,6 +91,15 @@ class Document(DocumentBase, table=True):
         if self.superseded_by is not None:
             return "superseded"
         return "valid"
+
+    def status_on(self, today: date) -> DatedStatus:
+        """The status on `today` (a Bangkok date), expiry included."""
+        return dated_status(
+            revoked_at=self.revoked_at,
+            superseded_by=self.superseded_by,
+            valid_until=self.valid_until,
+            today=today,
+        )
 
 
 class DocumentPublic(DocumentBase):

@@ -7,12 +7,11 @@ in one place; routes never load a document by number for a citizen any other way
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from sqlmodel import Session, col, select
 
 from documents.dates import thailand_date
-from documents.models import Document
+from documents.models import DatedStatus, Document
 from portal.db import utcnow
 
 
@@ -35,23 +34,15 @@ def get_citizen_document(db: Session, *, citizen_id: int, number: str) -> Docume
     return db.exec(statement).first()
 
 
-WalletStatus = Literal["valid", "revoked", "superseded", "expired"]
+WalletStatus = DatedStatus
 
 # A chain of reissues longer than this is a data error, not a real history.
 _MAX_CHAIN = 100
 
 
 def wallet_status(document: Document, *, today: date | None = None) -> WalletStatus:
-    """The status the citizen sees: revoked and superseded first, then expired by date.
-
-    `valid_until` is the last valid day in Bangkok, so a document expires the day after.
-    """
-    if document.status != "valid":
-        return document.status
-    today = today or thailand_date(utcnow())
-    if document.valid_until is not None and document.valid_until < today:
-        return "expired"
-    return "valid"
+    """The status the citizen sees on `today` (default: today in Bangkok)."""
+    return document.status_on(today or thailand_date(utcnow()))
 
 
 def origin_petition_id(db: Session, document: Document) -> str | None:

@@ -13,7 +13,7 @@ from documents.checkcode import (
     new_check_code,
     normalise_check_code,
 )
-from documents.lookup import LookupCache, LookupEntry, normalise_number, status_of
+from documents.lookup import LookupCache, LookupEntry, normalise_number
 from documents.models import Document
 from documents.numbers import CROCKFORD_ALPHABET
 from portal.ratelimit import TokenBucketLimiter, rate_limited_body
@@ -71,11 +71,11 @@ def test_status_revoked_beats_superseded_beats_expired():
     today = date(2026, 6, 1)
     past = date(2026, 5, 31)
     now = datetime(2026, 5, 1, tzinfo=UTC)
-    assert status_of(_doc(), today) == "valid"
-    assert status_of(_doc(valid_until=today), today) == "valid"  # the last valid day
-    assert status_of(_doc(valid_until=past), today) == "expired"
-    assert status_of(_doc(valid_until=past, superseded_by="X"), today) == "superseded"
-    assert status_of(_doc(valid_until=past, superseded_by="X", revoked_at=now), today) == "revoked"
+    assert _doc().status_on(today) == "valid"
+    assert _doc(valid_until=today).status_on(today) == "valid"  # the last valid day
+    assert _doc(valid_until=past).status_on(today) == "expired"
+    assert _doc(valid_until=past, superseded_by="X").status_on(today) == "superseded"
+    assert _doc(valid_until=past, superseded_by="X", revoked_at=now).status_on(today) == "revoked"
 
 
 def test_lookup_cache_expires_entries_and_stays_bounded(monkeypatch):
