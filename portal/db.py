@@ -115,6 +115,7 @@ def import_all_models() -> type[SQLModel]:
     import services.exchange.models  # noqa: F401
     import services.mailbox.models  # noqa: F401
     import services.notifications.models  # noqa: F401
+    import services.payments.models  # noqa: F401
     import services.petitions.casework_models  # noqa: F401
     import services.petitions.models  # noqa: F401
 
