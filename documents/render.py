@@ -11,6 +11,14 @@
    templates and the Sarabun font folder and PNG `data:` URLs only, and stops the render on
    anything else.
 
+Speed (docs/performance.md, "Certificates"): the HTML is parsed by expat
+(`parse_certificate_html`; the templates are well-formed XML as well as HTML), line breaks,
+drawn Pango layouts and computed styles are reused from earlier certificates
+(documents/textmemo.py, documents/stylememo.py, inside the render lock), and each PDF object
+is serialised once (`serialise_once`). Each has a flag to switch it off and a test that the PDF
+bytes are the same without it. The WeasyPrint-specific ones check for WeasyPrint 70.0 and
+step aside on any other version.
+
 WeasyPrint is imported inside functions: importing it costs about a second.
 """
 
@@ -24,10 +32,11 @@ import re
 import threading
 import zlib
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -38,6 +47,8 @@ from jinja2.runtime import Context
 
 from documents.dates import format_english_date, format_thai_date, thailand_date, to_thai_digits
 from documents.qr import qr_data_url
+from documents.stylememo import memoised_styles
+from documents.textmemo import memoised_text
 
 if TYPE_CHECKING:
     from weasyprint import CSS, HTML
@@ -367,14 +378,130 @@ def _cached_stylesheets() -> tuple[FontConfiguration, list[CSS]]:
     return font_config, load_stylesheets(font_config)
 
 
+# Certificate HTML is parsed with expat (C) instead of WeasyPrint's pure-Python HTML5 parser:
+# about 2 ms less per certificate. Off only to compare (tests, benchmarks).
+XML_PARSE = True
+# An attribute value with a line break or tab: XML would turn it into a space, HTML keeps it.
+_ATTRIBUTE_WITH_BREAK = re.compile(r'="[^"]*[\t\n\r]')
+
+
+_HEAD_ELEMENTS = frozenset({"meta", "title", "style", "link", "base"})
+# Where an HTML5 parser adds or moves elements that XML keeps as written: table parts outside
+# their parents (implied tbody, tr, colgroup; foster parenting), and a block inside a <p>
+# (which closes the paragraph).
+_TABLE_CHILDREN = {
+    "table": frozenset({"caption", "colgroup", "thead", "tbody", "tfoot"}),
+    "thead": frozenset({"tr"}),
+    "tbody": frozenset({"tr"}),
+    "tfoot": frozenset({"tr"}),
+    "tr": frozenset({"td", "th"}),
+    "colgroup": frozenset({"col"}),
+}
+_NEEDS_PARENT = {
+    "tr": frozenset({"thead", "tbody", "tfoot"}),
+    "td": frozenset({"tr"}),
+    "th": frozenset({"tr"}),
+    "col": frozenset({"colgroup"}),
+    "caption": frozenset({"table"}),
+    "colgroup": frozenset({"table"}),
+    "thead": frozenset({"table"}),
+    "tbody": frozenset({"table"}),
+    "tfoot": frozenset({"table"}),
+}
+_CLOSES_A_PARAGRAPH = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "details", "div", "dl", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "table", "ul",
+    }
+)  # fmt: skip
+
+
+def _restructured_by_html5(element: Any, in_paragraph: bool = False) -> bool:
+    """Whether an HTML5 parser would build a different tree from `element`'s subtree."""
+    allowed = _TABLE_CHILDREN.get(element.tag)
+    if allowed is not None and (element.text or "").strip():
+        return True
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if allowed is not None and (tag not in allowed or (child.tail or "").strip()):
+            return True
+        parents = _NEEDS_PARENT.get(tag)
+        if parents is not None and element.tag not in parents:
+            return True
+        if in_paragraph and tag in _CLOSES_A_PARAGRAPH:
+            return True
+        if _restructured_by_html5(child, in_paragraph or tag == "p"):
+            return True
+    return False
+
+
+def parse_certificate_html(html: str) -> Any:
+    """The element tree of certificate HTML as WeasyPrint's HTML5 parser builds it, or None
+    when only that parser can say.
+
+    The certificate templates are well-formed XML as well as HTML (void elements closed,
+    explicit `colgroup` and `tbody`), so expat builds the same elements; this moves the
+    whitespace around `html` and `body` to where an HTML5 parser puts it. Anything expat
+    refuses (a control character in a value), an attribute value with a line break, markup
+    other than `html` > `head`, `body`, or a structure an HTML5 parser would change (a table
+    part outside its parent, a block inside a paragraph, a body element in the head) gives
+    None, and the caller falls back to the HTML5 parser. tests/documents/
+    test_render_fast_paths.py compares the trees and the PDFs for every template.
+    """
+    from xml.etree import ElementTree
+
+    if _ATTRIBUTE_WITH_BREAK.search(html):
+        return None
+    try:
+        root = ElementTree.fromstring(html)
+    except ElementTree.ParseError:
+        return None
+    if root.tag != "html" or [child.tag for child in root] != ["head", "body"]:
+        return None
+    head, body = root
+    if (root.text or "").strip() or (head.tail or "").strip() or (body.tail or "").strip():
+        return None
+    if any(child.tag not in _HEAD_ELEMENTS for child in head) or _restructured_by_html5(body):
+        return None
+    root.text = None  # whitespace before <head>: dropped by an HTML5 parser
+    if body.tail:  # whitespace after </body>: appended to the body's content
+        if len(body):
+            body[-1].tail = (body[-1].tail or "") + body.tail
+        else:
+            body.text = (body.text or "") + body.tail
+        body.tail = None
+    return root
+
+
 @lru_cache(maxsize=1)
 def _certificate_html_class() -> type[HTML]:
-    """`weasyprint.HTML` with `USER_AGENT_CSS` in place of the full HTML user-agent sheet."""
+    """`weasyprint.HTML` with `USER_AGENT_CSS` in place of the full HTML user-agent sheet and
+    `parse_certificate_html` in front of the HTML5 parser (WeasyPrint 70's own steps after
+    parsing, repeated; on another version the HTML5 parser always runs)."""
+    import cssselect2
+    import weasyprint
     from weasyprint import CSS, HTML
 
     user_agent = CSS(string=USER_AGENT_CSS)
+    same_weasyprint = weasyprint.__version__ == "70.0"
 
     class CertificateHTML(HTML):
+        def __init__(self, *, string: str, base_url: str, url_fetcher: URLFetcher) -> None:
+            root = parse_certificate_html(string) if XML_PARSE and same_weasyprint else None
+            if root is None:
+                super().__init__(string=string, base_url=base_url, url_fetcher=url_fetcher)
+                return
+            self.base_url = weasyprint._find_base_url(root, base_url)
+            self.url_fetcher = url_fetcher
+            self.media_type = "print"
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+                root, content_language=None
+            )
+            self.etree_element = self.wrapper_element.etree_element
+
         def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
             return [user_agent]
 
@@ -382,6 +509,12 @@ def _certificate_html_class() -> type[HTML]:
 
 
 OUTPUT_INTENT = "portal-srgb"
+# Line breaks and drawn Pango layouts of text already seen are reused (documents/textmemo.py):
+# about 5 ms less per certificate. Off only to compare (tests, benchmarks).
+TEXT_MEMOS = True
+# Computed style values of an element are reused for the same element in the next certificate
+# (documents/stylememo.py): about 4 ms less per certificate. Off only to compare.
+STYLE_MEMO = True
 
 
 @lru_cache(maxsize=1)
@@ -435,6 +568,41 @@ def _finish_pdf(document: Any, pdf: Any) -> None:
     pdf.info.pop("Producer", None)
     if "AF" in pdf.catalog:
         pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+    if SERIALISE_ONCE:
+        serialise_once(pdf)
+
+
+# Each PDF object is serialised (and each stream compressed) once per write instead of twice:
+# about 1.4 ms less per certificate. Off only to compare (tests, benchmarks).
+SERIALISE_ONCE = True
+_once_classes: dict[type, type] = {}
+
+
+def _serialised_once_class(cls: type) -> type:
+    """`cls` with its `data` property computed on first use and kept."""
+    once = _once_classes.get(cls)
+    if once is None:
+        data = cls.data  # type: ignore[attr-defined]  # a property on every pydyf object
+
+        def kept(self: Any) -> bytes:
+            return data.fget(self)
+
+        once = type(cls.__name__, (cls,), {"data": cached_property(kept)})
+        once.data.__set_name__(once, "data")
+        _once_classes[cls] = once
+    return once
+
+
+def serialise_once(pdf: Any) -> None:
+    """Makes each indirect object of `pdf` serialise itself once, at its first use.
+
+    pydyf 0.13 computes `data` (a property: serialise, and compress for a stream) of every
+    object twice when the PDF has an identifier, as PDF/A requires: once to hash the file for
+    /ID, once to write it. Called from the finisher, after which nothing changes the objects.
+    """
+    for obj in pdf.objects:
+        if not isinstance(obj.__class__.__dict__.get("data"), cached_property):
+            obj.__class__ = _serialised_once_class(obj.__class__)
 
 
 class _Zlib6:
@@ -463,20 +631,28 @@ def html_to_pdf(html: str, *, data: Mapping[str, Any] | None = None) -> bytes:
         font_config, stylesheets = _cached_stylesheets()
         pydyf_zlib, pydyf.zlib = pydyf.zlib, _Zlib6  # only while we write
         try:
-            document = html_class(
-                string=html, base_url=str(CERTIFICATES_DIR), url_fetcher=certificate_url_fetcher()
-            )
-            pdf = document.write_pdf(
-                stylesheets=stylesheets,
-                font_config=font_config,
-                pdf_variant=PDF_VARIANT,
-                # Our own name, so the variant's default ("srgb": parse the ICC file per render)
-                # does not apply; a fresh dict, since WeasyPrint adds @color-profile rules to it.
-                output_intent=OUTPUT_INTENT,
-                color_profiles={OUTPUT_INTENT: _srgb_output_profile()},
-                finisher=_finish_pdf,
-                attachments=[_data_attachment(data)] if data is not None else None,
-            )
+            with ExitStack() as memos:
+                if TEXT_MEMOS:
+                    memos.enter_context(memoised_text(font_config))
+                if STYLE_MEMO:
+                    memos.enter_context(memoised_styles(font_config))
+                document = html_class(
+                    string=html,
+                    base_url=str(CERTIFICATES_DIR),
+                    url_fetcher=certificate_url_fetcher(),
+                )
+                pdf = document.write_pdf(
+                    stylesheets=stylesheets,
+                    font_config=font_config,
+                    pdf_variant=PDF_VARIANT,
+                    # Our own name, so the variant's default ("srgb": parse the ICC file per
+                    # render) does not apply; a fresh dict, since WeasyPrint adds @color-profile
+                    # rules to it.
+                    output_intent=OUTPUT_INTENT,
+                    color_profiles={OUTPUT_INTENT: _srgb_output_profile()},
+                    finisher=_finish_pdf,
+                    attachments=[_data_attachment(data)] if data is not None else None,
+                )
         finally:
             pydyf.zlib = pydyf_zlib
     if not isinstance(pdf, bytes):  # write_pdf returns bytes when no target is given
