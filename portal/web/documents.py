@@ -32,10 +32,13 @@ from identity.models import Citizen
 from portal.app import notify_worker
 from portal.csrf import CsrfProtected
 from portal.db import utcnow
-from portal.deps import CurrentCitizen, Db, SettingsDep
+from portal.deps import CurrentCitizen, Db, RowId, SettingsDep
 from portal.errors import PortalError
 from portal.i18n import gettext
 from portal.templating import render
+from portal.web.payments import render_pay_page
+from services.payments.exemptions import CATEGORIES
+from services.payments.service import payment_for_document, pending_fees, require_released
 from services.petitions.reissue import latest_reissue_job, request_reissue
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
@@ -48,6 +51,8 @@ def my_documents(request: Request, db: Db, citizen: CurrentCitizen) -> HTMLRespo
         request,
         "documents.html",
         documents=[(d, wallet_status(d)) for d in documents],
+        # Document id -> its unpaid payment: the list says "Fee due" beside those.
+        fees_due=pending_fees(db, documents=documents),
     )
 
 
@@ -58,8 +63,14 @@ def document_page(request: Request, number: str, db: Db, citizen: CurrentCitizen
 
 
 @router.get("/documents/{number}/pdf")
-def download(number: str, db: Db, citizen: CurrentCitizen, settings: SettingsDep) -> Response:
+def download(
+    request: Request, number: str, db: Db, citizen: CurrentCitizen, settings: SettingsDep
+) -> Response:
     document = _own_document(db, citizen, number)
+    payment = payment_for_document(db, document_id=document.id)  # type: ignore[arg-type]
+    if payment is not None and payment.status == "pending":
+        # 402 until the fee is paid, with the fee and the PromptPay QR to pay it.
+        return render_pay_page(request, db, payment, settings, status_code=402)
     return Response(
         read_document_pdf(settings.data_dir, document),
         media_type="application/pdf",
@@ -106,6 +117,7 @@ def create_share(
 ) -> HTMLResponse:
     """Creates a link and shows it once, with its QR: only the token's hash is kept."""
     document = _own_document(db, citizen, number)
+    require_released(db, document=document)  # a link would hand out a withheld document
     form = {
         "recipient_name": recipient_name,
         "purpose": purpose,
@@ -136,7 +148,7 @@ def create_share(
 
 
 @router.post("/documents/{number}/share/{share_id}/revoke", dependencies=[CsrfProtected])
-def revoke_share(number: str, share_id: int, db: Db, citizen: CurrentCitizen) -> Response:
+def revoke_share(number: str, share_id: RowId, db: Db, citizen: CurrentCitizen) -> Response:
     document = _own_document(db, citizen, number)
     link = revoke_share_link(db, citizen_id=citizen.id, share_id=share_id)  # type: ignore[arg-type]
     if link.document_id != document.id:
@@ -179,11 +191,14 @@ def _render_document(
     error: PortalError | None = None,
 ) -> HTMLResponse:
     job = latest_reissue_job(db, document=document)
+    payment = payment_for_document(db, document_id=document.id)  # type: ignore[arg-type]
     return render(
         request,
         "document.html",
         status_code=error.status_code if error else 200,
         document=document,
+        payment=payment,
+        fee_exemption=CATEGORIES.get(payment.exemption or "") if payment else None,
         status=wallet_status(document),
         reissue_job=job,
         error=error,

@@ -1,9 +1,12 @@
 """Kiosk pages: a registered device where citizens sign in with their phone (RFC 8628).
 
 A kiosk never takes a password. The device proves itself with a credential cookie
-(`portal_kiosk_device`, set once at `/kiosk/activate`); the citizen scans a QR code, signs in
-and allows at the provider on their own phone, and the kiosk page, polling the portal, moves
-on by itself. The session lasts 5 minutes and ends with "Finish", which wipes the browser.
+(`portal_kiosk_device`, set once at `/kiosk/activate`); the citizen chooses a certificate,
+scans a QR code, signs in and allows at the provider on their own phone, and the kiosk page,
+polling the portal, moves on by itself to the journey's steps (`portal.web.kiosk_journey`).
+The session lasts at most 5 minutes, ends sooner when nobody touches the screen (the idle
+limit in settings, checked here on every request), and ends with "Finish", which wipes the
+browser.
 
 Every kiosk cookie is HttpOnly, SameSite=Strict and scoped to `/kiosk`, apart from the site-wide
 CSRF cookie. Why "Finish" sends `Clear-Site-Data: "cache", "storage"` and deletes cookies by
@@ -12,6 +15,8 @@ name rather than asking for "cookies": see docs/decisions/0005-kiosk-sign-in.md.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -20,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from documents.qr import qr_svg
 from documents.service import mask_name
 from identity.errors import ProviderUnavailableError, SignInError
-from identity.kiosks import service
+from identity.kiosks import flow, service
 from identity.kiosks.device_flow import poll_device_token, start_device_authorization
 from identity.kiosks.errors import (
     InvalidActivationCodeError,
@@ -38,19 +43,26 @@ from portal.i18n import LANG_COOKIE, load_catalog
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.backoffice import OFFICER_COOKIE
+from services.agencies import get_agency
 from services.audit.service import record_event
+from services.catalogue.definitions import FormFieldSpec, ServiceDefinition
+from services.catalogue.service import get_catalogue
 
 router = APIRouter(prefix="/kiosk", tags=["kiosk"], include_in_schema=False)
 
 DEVICE_COOKIE = "portal_kiosk_device"
 SIGN_IN_COOKIE = "portal_kiosk_sign_in"
 SESSION_COOKIE_NAME = "portal_kiosk_session"
+# The certificate chosen before signing in (a service code, nothing personal), read once the
+# phone sign-in opens the session.
+SERVICE_COOKIE = "portal_kiosk_service"
 COOKIE_PATH = "/kiosk"
 # Browsers cap cookie lifetimes at 400 days (RFC 6265bis); re-activate a kiosk before then.
 DEVICE_COOKIE_MAX_AGE = 400 * 86400
 HOME = "/kiosk/"
 SIGNED_IN_HOME = "/kiosk/home"
 STATUS_URL = "/kiosk/sign-in/status"
+JOURNEY_STATUS_URL = "/kiosk/status"
 FINISHED_RETURN_SECONDS = 20  # the "finished" screen goes back to the start by itself
 # "cookies" is left out on purpose: it is origin-wide (registrable-domain-wide in Chromium),
 # cannot spare the device credential, and a Set-Cookie in the same response is not reliably
@@ -62,30 +74,64 @@ CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 def get_kiosk_device(request: Request, db: Db) -> KioskDevice:
-    """A registered, active kiosk: the device credential cookie, checked on every request."""
-    device = service.authenticate_device(db, request.cookies.get(DEVICE_COOKIE))
-    if device is None:
-        raise KioskNotRegisteredError()
-    return device
+    """A registered, active kiosk: the device credential cookie, checked on every request.
+    A kiosk an administrator disabled shows "not in service" (its sessions ended then)."""
+    return service.authenticate_kiosk(db, request.cookies.get(DEVICE_COOKIE))
 
 
 CurrentKiosk = Annotated[KioskDevice, Depends(get_kiosk_device)]
 
 
-def get_kiosk_citizen(
-    request: Request, db: Db, device: CurrentKiosk
-) -> tuple[KioskSession, Citizen]:
-    """The citizen signed in on this kiosk right now (5-minute session)."""
-    session = service.get_active_kiosk_session(
-        db, device=device, token=request.cookies.get(SESSION_COOKIE_NAME)
+# kiosk.js reports touches to the portal at most every 10 seconds: the server waits that long
+# beyond the page's own countdown before it calls a session idle.
+IDLE_REPORT_GRACE_SECONDS = 10
+
+
+def idle_limit(settings: Settings) -> timedelta:
+    """How long a session may go untouched: the idle time, the on-screen countdown, and the
+    page's reporting delay."""
+    return timedelta(
+        seconds=settings.kiosk_idle_seconds
+        + settings.kiosk_idle_warning_seconds
+        + IDLE_REPORT_GRACE_SECONDS
     )
+
+
+def _signed_in(
+    request: Request, db: Db, settings: Settings, device: KioskDevice, *, activity: bool
+) -> tuple[KioskSession, Citizen]:
+    token = request.cookies.get(SESSION_COOKIE_NAME)
+    session = service.get_active_kiosk_session(db, device=device, token=token)
     citizen = db.get(Citizen, session.citizen_id) if session else None
     if session is None or citizen is None:
         raise KioskSessionRequiredError()
+    if flow.idle_expired(session, limit=idle_limit(settings)):
+        # Nobody touched the screen: end it here even if the page's script never ran (and
+        # commit, since the error below rolls the request's transaction back).
+        service.end_kiosk_session(db, token=token)
+        db.commit()
+        raise KioskSessionRequiredError()
+    if activity:
+        flow.touch_session(db, session)
     return session, citizen
 
 
+def get_kiosk_citizen(
+    request: Request, db: Db, settings: SettingsDep, device: CurrentKiosk
+) -> tuple[KioskSession, Citizen]:
+    """The citizen signed in on this kiosk right now; the request counts as their activity."""
+    return _signed_in(request, db, settings, device, activity=True)
+
+
+def get_polling_kiosk_citizen(
+    request: Request, db: Db, settings: SettingsDep, device: CurrentKiosk
+) -> tuple[KioskSession, Citizen]:
+    """The same, for the page's own status polls, which are not the citizen's activity."""
+    return _signed_in(request, db, settings, device, activity=False)
+
+
 KioskCitizen = Annotated[tuple[KioskSession, Citizen], Depends(get_kiosk_citizen)]
+PollingKioskCitizen = Annotated[tuple[KioskSession, Citizen], Depends(get_polling_kiosk_citizen)]
 
 
 def install_kiosk_error_handlers(app: FastAPI) -> None:
@@ -94,8 +140,8 @@ def install_kiosk_error_handlers(app: FastAPI) -> None:
 
     async def kiosk_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PortalError)
-        if request.url.path == STATUS_URL or "application/json" in request.headers.get(
-            "accept", ""
+        if request.url.path in (STATUS_URL, JOURNEY_STATUS_URL) or "application/json" in (
+            request.headers.get("accept", "")
         ):
             return JSONResponse(exc.as_json(), status_code=exc.status_code)
         if isinstance(exc, KioskSessionRequiredError) and request.method == "GET":
@@ -116,10 +162,25 @@ def thai(message: str) -> str:
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("device", None)
+    context.setdefault("idle", None)  # (idle seconds, countdown seconds) on signed-in pages
+    context.setdefault("agency_of", get_agency)
+    context.setdefault("numeric", numeric_field)
     response = render(request, name, status_code=status_code, thai=thai, N_=lambda m: m, **context)
     # A kiosk is a shared screen: nothing it shows may come back from a cache.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+_DIGITS_ONLY = re.compile(r"^[0-9{},?+*^$-]*$")  # a pattern once its \d are taken out
+
+
+def numeric_field(field: FormFieldSpec) -> bool:
+    """Whether an answer is typed with digits (and dashes) alone: the numeric keypad, then."""
+    if field.kind in ("number", "citizen_id", "juristic_id", "phone"):
+        return True
+    if field.kind != "text" or not field.pattern:
+        return False
+    return bool(_DIGITS_ONLY.match(field.pattern.replace("\\d", "")))
 
 
 def _json(body: dict[str, Any]) -> JSONResponse:
@@ -184,16 +245,30 @@ def activate(
 
 @router.get("/")
 def start(request: Request, device: CurrentKiosk) -> HTMLResponse:
-    return _page(request, "kiosk/start.html", device=device)
+    """Step 1, before anyone signs in: the certificates this kiosk issues, with their fees."""
+    return _page(
+        request,
+        "kiosk/start.html",
+        device=device,
+        services=flow.kiosk_services(get_catalogue()),
+    )
 
 
 @router.post("/sign-in", dependencies=[CsrfProtected], response_model=None)
 def sign_in(
-    request: Request, db: Db, settings: SettingsDep, rp: RelyingPartyDep, device: CurrentKiosk
+    request: Request,
+    db: Db,
+    settings: SettingsDep,
+    rp: RelyingPartyDep,
+    device: CurrentKiosk,
+    service_code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
+    chosen = None
     try:
+        if service_code:
+            chosen = flow.get_kiosk_service(get_catalogue(), service_code)
         authorization = start_device_authorization(rp)
-    except (ProviderUnavailableError, SignInError) as exc:
+    except (ProviderUnavailableError, SignInError, flow.ServiceNotAtKioskError) as exc:
         return _page(request, "kiosk/error.html", status_code=exc.status_code, error=exc)
     pending, token = service.save_kiosk_sign_in(
         db,
@@ -206,7 +281,12 @@ def sign_in(
         interval=authorization.interval,
     )
     response = RedirectResponse("/kiosk/sign-in", status_code=303)
-    _set_cookie(response, SIGN_IN_COOKIE, token, service.seconds_left(pending.expires_at), settings)
+    lifetime = service.seconds_left(pending.expires_at)
+    _set_cookie(response, SIGN_IN_COOKIE, token, lifetime, settings)
+    if chosen is not None:
+        _set_cookie(response, SERVICE_COOKIE, chosen.code, lifetime, settings)
+    else:
+        _delete_cookie(response, SERVICE_COOKIE, COOKIE_PATH, settings)
     return response
 
 
@@ -217,15 +297,25 @@ def sign_in_page(request: Request, db: Db, device: CurrentKiosk) -> Response:
     )
     if pending is None or pending.state != "pending" or service.sign_in_expired(pending):
         return RedirectResponse(HOME, status_code=303)
+    chosen = _chosen_service(request)
     return _page(
         request,
         "kiosk/sign_in.html",
         device=device,
         pending=pending,
+        chosen=chosen,
         qr=qr_svg(pending.verification_uri_complete),
         expires_in=service.seconds_left(pending.expires_at),
         status_url=STATUS_URL,
     )
+
+
+def _chosen_service(request: Request) -> ServiceDefinition | None:
+    code = request.cookies.get(SERVICE_COOKIE, "")
+    try:
+        return flow.get_kiosk_service(get_catalogue(), code) if code else None
+    except flow.ServiceNotAtKioskError:
+        return None
 
 
 @router.get("/sign-in/status")
@@ -269,9 +359,16 @@ def sign_in_status(
     citizen = upsert_citizen_from_claims(db, issuer=rp.issuer, claims=result.claims)
     assert citizen.id is not None
     token = service.start_kiosk_session(db, device=device, citizen_id=citizen.id)
+    session = service.get_active_kiosk_session(db, device=device, token=token)
+    assert session is not None
+    chosen = _chosen_service(request)
+    if chosen is not None:
+        flow.choose_service(db, session, service=chosen)
+    flow.touch_session(db, session)
     db.delete(pending)
     response = _json({"state": "signed_in", "next": SIGNED_IN_HOME})
     _delete_cookie(response, SIGN_IN_COOKIE, COOKIE_PATH, settings)
+    _delete_cookie(response, SERVICE_COOKIE, COOKIE_PATH, settings)
     _set_cookie(
         response,
         SESSION_COOKIE_NAME,
@@ -286,30 +383,63 @@ def sign_in_status(
 
 
 @router.get("/home")
-def home(request: Request, device: CurrentKiosk, signed_in: KioskCitizen) -> HTMLResponse:
-    session, citizen = signed_in
-    return _page(
-        request,
-        "kiosk/home.html",
-        device=device,
-        masked_name_th=mask_name(citizen.given_name_th, citizen.family_name_th, citizen.title_th),
-        masked_name_en=mask_name(citizen.given_name_en, citizen.family_name_en, citizen.title_en),
-        expires_in=service.seconds_left(session.expires_at),
+def home(db: Db, device: CurrentKiosk, signed_in: KioskCitizen) -> RedirectResponse:
+    """Where a signed-in kiosk goes next: the page of the step the session is at."""
+    session, _ = signed_in
+    return RedirectResponse(STEP_PAGES[flow.journey_step(db, session).step], status_code=303)
+
+
+STEP_PAGES = {
+    flow.CHOOSE: "/kiosk/choose",
+    flow.CONFIRM: "/kiosk/confirm",
+    flow.WAIT: "/kiosk/wait",
+    flow.REVIEW: "/kiosk/wait",
+    flow.REFUSED: "/kiosk/wait",
+    flow.PAY: "/kiosk/pay",
+    flow.PRINT: "/kiosk/print",
+}
+
+
+def masked_names(citizen: Citizen) -> tuple[str, str]:
+    """ "นาย สมชาย ใ***" and "Mr Somchai J***": who is signed in, for them alone to recognise."""
+    return (
+        mask_name(citizen.given_name_th, citizen.family_name_th, citizen.title_th),
+        mask_name(citizen.given_name_en, citizen.family_name_en, citizen.title_en),
     )
 
 
-@router.post("/finish", dependencies=[CsrfProtected])
-def finish(request: Request, db: Db, settings: SettingsDep) -> HTMLResponse:
+@router.post("/finish", dependencies=[CsrfProtected], response_model=None)
+def finish(
+    request: Request,
+    db: Db,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
     """Ends the session and wipes the browser, keeping only the kiosk's own credential.
 
-    No device check: a kiosk disabled mid-session must still be able to wipe itself.
+    No device check: a kiosk disabled mid-session must still be able to wipe itself. After
+    the idle countdown (`reason=timeout`) the kiosk goes straight back to its start screen.
     """
-    service.end_kiosk_session(db, token=request.cookies.get(SESSION_COOKIE_NAME))
-    response = _page(request, "kiosk/finished.html", return_after=FINISHED_RETURN_SECONDS)
+    ended = service.end_kiosk_session(db, token=request.cookies.get(SESSION_COOKIE_NAME))
+    if ended is not None:
+        record_event(
+            db,
+            actor=f"kiosk:{ended.device_id}",
+            action="kiosk.session.timeout" if reason == "timeout" else "kiosk.session.finish",
+            object_type="kiosk",
+            object_id=ended.device_id,
+        )
+    response: Response
+    if reason == "timeout":
+        response = RedirectResponse(HOME, status_code=303)
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        response = _page(request, "kiosk/finished.html", return_after=FINISHED_RETURN_SECONDS)
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     for name, path in (
         (SESSION_COOKIE_NAME, COOKIE_PATH),
         (SIGN_IN_COOKIE, COOKIE_PATH),
+        (SERVICE_COOKIE, COOKIE_PATH),
         (SESSION_COOKIE, "/"),  # a citizen session opened on this browser by any other way
         (OFFICER_COOKIE, "/backoffice"),
         (LANG_COOKIE, "/"),  # the next person starts in Thai

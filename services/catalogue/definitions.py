@@ -195,6 +195,9 @@ class ServiceDefinition(BaseModel):
     decision: Literal["automatic", "one_officer", "two_officers"]
     processing_days: int = Field(ge=0)
     fee_baht: Decimal = Field(default=Decimal(0), ge=0)
+    # Citizen categories whose fee is waived (services.payments.exemptions.CATEGORIES), in
+    # the order they are tried: the first that applies is recorded and shown.
+    fee_exemptions: tuple[str, ...] = ()
     min_ial: float = Field(ge=1.0, le=3.0)
     channels: tuple[Literal["web", "kiosk", "api"], ...] = Field(min_length=1)
     # What the petition ends in: a signed certificate, a signed reply letter written by an
@@ -214,6 +217,15 @@ class ServiceDefinition(BaseModel):
         unknown_events = [e for e in self.life_events if e not in LIFE_EVENTS]
         if unknown_events:
             raise ValueError(f"unknown life events {unknown_events}; known: {sorted(LIFE_EVENTS)}")
+        from services.payments.exemptions import CATEGORIES as FEE_EXEMPTIONS
+
+        unknown_exemptions = [e for e in self.fee_exemptions if e not in FEE_EXEMPTIONS]
+        if unknown_exemptions:
+            raise ValueError(
+                f"unknown fee exemptions {unknown_exemptions}; known: {sorted(FEE_EXEMPTIONS)}"
+            )
+        if len(set(self.fee_exemptions)) != len(self.fee_exemptions):
+            raise ValueError("each fee exemption appears once")
         if (self.outcome in ("certificate", "letter")) != (self.certificate is not None):
             raise ValueError(
                 "certificate is given exactly when the outcome is a certificate or letter"

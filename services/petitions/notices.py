@@ -54,6 +54,12 @@ def on_state_change(
         return
     kind, subject_th, subject_en, body_th, body_en = content
     document_number = petition.document_number if to_state == PetitionState.ISSUED else None
+    if document_number:
+        from services.payments.notices import fee_note  # issue 7: say when a fee is due
+
+        note = fee_note(db, petition)
+        if note is not None:
+            body_th, body_en = f"{body_th}\n\n{note[0]}", f"{body_en}\n\n{note[1]}"
     post_to_mailbox(
         db,
         citizen_id=petition.citizen_id,

@@ -43,8 +43,6 @@ def kiosk_portal(
     """The portal with the kiosk pages on a real port, and a provider allowing it the device
     grant."""
     create_kiosk_tables(clean_engine)
-    from portal.web.kiosk import install_kiosk_error_handlers, router
-
     provider_port, portal_port = free_port(), free_port()
     issuer = f"http://127.0.0.1:{provider_port}"
     portal_url = f"http://127.0.0.1:{portal_port}"
@@ -68,10 +66,7 @@ def kiosk_portal(
     settings = make_settings(
         data_dir=data_dir, ports=ports, database_url=database_url, base_url=portal_url
     ).model_copy(update={"oidc_issuer": issuer})
-    app = create_app(settings)
-    install_kiosk_error_handlers(app)
-    app.include_router(router)
-    portal = start_live_server(app, portal_port)
+    portal = start_live_server(create_app(settings), portal_port)
     yield portal
     portal.stop()
     provider.stop()
@@ -113,7 +108,8 @@ def test_citizen_signs_in_at_a_kiosk_with_their_phone_and_finishes(
     assert small_targets(kiosk, 48) == []
     shot(kiosk, "start")
 
-    kiosk.get_by_role("button", name=re.compile("เข้าสู่ระบบด้วยโทรศัพท์")).click()
+    # A certificate first (the whole journey is tests/browser/test_kiosk_flow.py).
+    kiosk.get_by_role("button", name=re.compile("หนังสือรับรองสิทธิหลักประกันสุขภาพ")).click()
     expect(kiosk.locator(".kiosk-qr svg")).to_be_visible()
     user_code = kiosk.locator(".user-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", user_code)
@@ -135,7 +131,7 @@ def test_citizen_signs_in_at_a_kiosk_with_their_phone_and_finishes(
     shot(phone, "phone-done")
 
     # The kiosk notices by itself (it polls every 5 s).
-    expect(kiosk).to_have_url(f"{base}/kiosk/home", timeout=30_000)
+    expect(kiosk).to_have_url(f"{base}/kiosk/confirm", timeout=30_000)
     expect(kiosk.locator(".kiosk-name")).to_contain_text(
         f"{person.given_name_th} {person.family_name_th[0]}***"
     )
@@ -143,7 +139,7 @@ def test_citizen_signs_in_at_a_kiosk_with_their_phone_and_finishes(
     assert small_targets(kiosk, 48) == []
     shot(kiosk, "signed-in")
 
-    kiosk.get_by_role("button", name=re.compile("เสร็จสิ้น")).click()
+    kiosk.get_by_role("button", name=re.compile("เสร็จสิ้นและล้างหน้าจอ")).click()
     expect(heading).to_contain_text("เสร็จสิ้นแล้ว")
     expect(kiosk.get_by_role("main")).to_contain_text("ไม่มีข้อมูลใดของท่านเหลืออยู่บนตู้บริการนี้")
     shot(kiosk, "finished")

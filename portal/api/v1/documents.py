@@ -21,12 +21,18 @@ from documents.sharing import (
 from documents.wallet import get_citizen_document, list_documents_for_citizen, wallet_status
 from documents.wallet_errors import DocumentNotFoundError, ShareLinkNotFoundError
 from identity.models import Citizen
+from portal.api.v1.responses import CITIZEN_ERRORS, error_responses
 from portal.app import notify_worker
-from portal.deps import ApiCitizen, Db, SettingsDep
+from portal.deps import ApiCitizen, Db, RowId, SettingsDep
 from portal.errors import NotFoundError
+from services.payments.service import require_released
 from services.petitions.reissue import request_reissue
 
-router = APIRouter(prefix="/api/v1", tags=["citizen"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["citizen"],
+    responses=error_responses(*CITIZEN_ERRORS, 400, 402, 403, 409, 410),
+)
 
 
 class OwnDocument(DocumentPublic):
@@ -127,6 +133,7 @@ def download_document(number: str, db: Db, citizen: ApiCitizen, settings: Settin
     document = get_citizen_document(db, citizen_id=citizen.id, number=number)  # type: ignore[arg-type]
     if document is None:
         raise NotFoundError()
+    require_released(db, document=document)  # 402 until the fee is paid
     return Response(read_document_pdf(settings.data_dir, document), media_type="application/pdf")
 
 
@@ -153,6 +160,7 @@ def create_share(
     number: str, body: ShareCreate, db: Db, citizen: ApiCitizen, settings: SettingsDep
 ) -> ShareCreated:
     document = _own(db, citizen, number)
+    require_released(db, document=document)
     link, token = create_share_link(
         db,
         document=document,
@@ -170,7 +178,7 @@ def create_share(
 
 
 @router.delete("/documents/{number}/shares/{share_id}", status_code=204)
-def revoke_share(number: str, share_id: int, db: Db, citizen: ApiCitizen) -> Response:
+def revoke_share(number: str, share_id: RowId, db: Db, citizen: ApiCitizen) -> Response:
     document = _own(db, citizen, number)
     link = revoke_share_link(db, citizen_id=citizen.id, share_id=share_id)  # type: ignore[arg-type]
     if link.document_id != document.id:

@@ -28,9 +28,9 @@ def create_kiosk_tables(engine: Engine) -> None:
 def kiosks(clean_engine: Engine) -> SimpleNamespace:
     """The kiosks package (models, service, errors) with its tables in place."""
     create_kiosk_tables(clean_engine)
-    from identity.kiosks import errors, models, service
+    from identity.kiosks import errors, models, printing, service
 
-    return SimpleNamespace(errors=errors, models=models, service=service)
+    return SimpleNamespace(errors=errors, models=models, service=service, printing=printing)
 
 
 @pytest.fixture
@@ -52,7 +52,10 @@ class Clock:
 
 @pytest.fixture
 def clock(kiosks: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The kiosk service's clock, moved by the test."""
+    """The kiosk service's and printing's clock, moved by the test."""
+    from identity.kiosks import printing
+
     clock = Clock()
     monkeypatch.setattr(kiosks.service, "utcnow", clock)
+    monkeypatch.setattr(printing, "utcnow", clock)
     return clock

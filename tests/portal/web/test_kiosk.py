@@ -106,7 +106,10 @@ def kiosks(clean_engine: Engine) -> SimpleNamespace:
 def clocks(kiosks, provider_clock, monkeypatch) -> SimpleNamespace:
     portal = PortalClock()
     provider_clock.now = time.time()  # tokens are checked against real time (60 s leeway)
-    monkeypatch.setattr(kiosks.service, "utcnow", portal)
+    from identity.kiosks import flow, printing
+
+    for module in (kiosks.service, flow, printing):
+        monkeypatch.setattr(module, "utcnow", portal)
 
     def advance(seconds: float) -> None:
         portal.now += timedelta(seconds=seconds)
@@ -248,7 +251,8 @@ class TestSignInWithPhone:
     def test_the_start_page_offers_the_phone_and_no_password(self, activated):
         page = activated.get("/kiosk/")
         assert page.status_code == 200
-        assert "เข้าสู่ระบบด้วยโทรศัพท์" in page.text and "Sign in with your phone" in page.text
+        assert "เลือกหนังสือรับรอง" in page.text and "Choose a certificate" in page.text
+        assert "เข้าสู่ระบบด้วยโทรศัพท์" in page.text and "sign in with your phone" in page.text
         assert 'name="password"' not in page.text
         assert "/login" not in page.text
         assert page.headers["cache-control"] == "private, no-store"
@@ -267,6 +271,7 @@ class TestSignInWithPhone:
         assert result == {"state": "signed_in", "next": "/kiosk/home"}
         home = activated.get("/kiosk/home")
         assert home.status_code == 200
+        assert str(home.url).endswith("/kiosk/choose")  # no certificate chosen before signing in
         assert f"{person.given_name_th} {person.family_name_th[0]}***" in home.text
         assert person.family_name_th not in home.text
         assert person.national_id not in home.text
@@ -335,7 +340,11 @@ class TestFinish:
 
     def test_the_session_ends_after_five_minutes(self, activated, clocks, holders):
         self.sign_in(activated, clocks, holders[1])
-        clocks.advance(4 * 60 + 59)
-        assert activated.get("/kiosk/home", follow_redirects=False).status_code == 200
+        for _ in range(4):  # touching the screen every minute: never idle
+            clocks.advance(60)
+            assert activated.get("/kiosk/choose", follow_redirects=False).status_code == 200
+        clocks.advance(59)
+        assert activated.get("/kiosk/choose", follow_redirects=False).status_code == 200
         clocks.advance(1)
-        assert activated.get("/kiosk/home", follow_redirects=False).status_code == 303
+        home = activated.get("/kiosk/choose", follow_redirects=False)
+        assert home.status_code == 303 and home.headers["location"] == "/kiosk/"
