@@ -53,7 +53,9 @@ lint: install ## ruff check and format check
 
 bench: install ## benchmarks: certificate render+sign, verification request rate, officer queue
 	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/run.py  # certificates, verify, queue in turn; key=value figures last (queue: PORTAL_BENCH_DATABASE_URL, default .../bench)
+	@echo "load benchmark (3-15 minutes, PostgreSQL): $(BIN)/python bench/run.py --only load"
 
 clean: ## remove the virtualenv, caches and test output (keeps var/ data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

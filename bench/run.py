@@ -4,9 +4,10 @@ Runs bench_certificates.py, bench_verify.py and bench_queue.py one after the oth
 the same time: they would measure each other), streaming their output as it comes, and ends
 with all their `key=value` lines together, so a script can read the figures from the tail of
 the output. A benchmark that fails is reported (`<name>_failed=1`) and the others still run;
-the exit status is non-zero if any failed.
+the exit status is non-zero if any failed. `load` (bench_load.py, 3–15 minutes, needs the
+`bench` extra) is optional: only with `--only load`.
 
-    .venv/bin/python bench/run.py [--only certificates,verify,queue]
+    .venv/bin/python bench/run.py [--only certificates,verify,queue,load]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 BENCHMARKS = ("certificates", "verify", "queue")
+OPTIONAL = ("load",)  # too long for every `make bench`
 KEY_VALUE = re.compile(r"^[a-z][a-z0-9_]*=\S+$")
 
 
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n]
-    unknown = sorted(set(names) - set(BENCHMARKS))
+    unknown = sorted(set(names) - set(BENCHMARKS) - set(OPTIONAL))
     if unknown:
         parser.error(f"unknown benchmarks: {', '.join(unknown)}")
 

@@ -5,6 +5,12 @@
 2. It draws a random number, renders the template with the verify URL in the QR code, signs
    with the agency seal and writes the PDF atomically under `data_dir/documents/<BE year>/`.
 3. It records the file's SHA-256 and flushes; the caller commits (one commit, at the edge).
+
+The PDF is written before the row is committed. A rollback removes it (`remove_on_rollback`),
+but a process killed in between runs no rollback: so before the PDF, a marker naming it is
+written under `documents/.issuing/`, and removed when the transaction ends either way. The
+next attempt for the same petition (or reissue) finds a marker left by a dead attempt and
+removes the file it names unless a committed document owns it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from documents.checkcode import new_check_code
@@ -29,6 +37,7 @@ from documents.sign import seal_pdf
 from portal.db import remove_on_rollback, utcnow
 
 STORAGE_DIR_NAME = "documents"
+ISSUING_DIR_NAME = ".issuing"  # markers of attempts not yet committed (see the module doc)
 SIGNATURE_LOCATION = "Thailand"
 _NUMBER_ATTEMPTS = 5
 
@@ -71,6 +80,9 @@ def issue_document(
         existing = db.exec(select(Document).where(Document.petition_id == petition_id)).first()
         if existing is not None:
             return existing
+    attempt = petition_id or (f"replaces:{replaces}" if replaces else None)
+    if attempt is not None:
+        remove_files_of_dead_attempts(db, data_dir, attempt)
 
     issued_at = issued_at or utcnow()
     if issued_at.tzinfo is None or issued_at.utcoffset() is None:
@@ -114,6 +126,8 @@ def issue_document(
 
     storage_key = f"{buddhist_year(issued_at)}/{number}.pdf"
     path = documents_dir(data_dir) / storage_key
+    if attempt is not None:
+        _mark_issuing(db, data_dir, attempt, storage_key)
     _write_atomically(path, signed)
     # The PDF holds a name, an address and a citizen ID: it must not outlive a rollback.
     remove_on_rollback(db, path)
@@ -143,6 +157,60 @@ def issue_document(
     db.add(document)
     db.flush()  # a concurrent issue for the same petition fails here; the rollback removes the file
     return document
+
+
+def _issuing_prefix(attempt: str) -> str:
+    return hashlib.sha256(attempt.encode()).hexdigest()[:32]
+
+
+def _mark_issuing(db: Session, data_dir: Path, attempt: str, storage_key: str) -> None:
+    """Records, durably and before the PDF exists, which file this attempt is about to write;
+    the marker goes when the transaction ends (committed or rolled back)."""
+    marker = (
+        documents_dir(data_dir)
+        / ISSUING_DIR_NAME
+        / f"{_issuing_prefix(attempt)}.{secrets.token_hex(8)}"
+    )
+    _write_atomically(marker, storage_key.encode())
+    db.info.setdefault(_ISSUING_MARKERS, []).append(marker)
+
+
+def remove_files_of_dead_attempts(db: Session, data_dir: Path, attempt: str) -> list[str]:
+    """Removes PDFs written by earlier attempts for `attempt` (a petition id, or
+    "replaces:<number>") that died before committing; returns their storage keys.
+
+    A file a committed document names is kept (the attempt died after its commit, before it
+    removed the marker). Callers serialise attempts for one petition (on PostgreSQL the
+    petition row is locked; services.petitions.processing), so a live attempt's file is never
+    taken for a dead one's.
+    """
+    folder = documents_dir(data_dir) / ISSUING_DIR_NAME
+    root = documents_dir(data_dir).resolve()
+    removed = []
+    for marker in sorted(folder.glob(f"{_issuing_prefix(attempt)}.*")):
+        if marker.name.endswith(".tmp"):
+            continue  # a marker being written by _write_atomically
+        try:
+            storage_key = marker.read_text().strip()
+        except FileNotFoundError:
+            continue
+        owned = db.exec(select(Document.id).where(Document.storage_key == storage_key)).first()
+        path = (root / storage_key).resolve()
+        if storage_key and owned is None and path.is_relative_to(root) and path.exists():
+            path.unlink(missing_ok=True)
+            removed.append(storage_key)
+        marker.unlink(missing_ok=True)
+    return removed
+
+
+_ISSUING_MARKERS = "documents.issuing_markers"
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _remove_issuing_markers(session: OrmSession) -> None:
+    for marker in session.info.pop(_ISSUING_MARKERS, []):
+        marker.unlink(missing_ok=True)
 
 
 def valid_until_for(issued_at: datetime, valid_days: int | None) -> date | None:

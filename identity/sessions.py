@@ -10,6 +10,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from identity.citizen_ids import is_valid_citizen_id
@@ -32,9 +33,9 @@ def upsert_citizen_from_claims(db: Session, *, issuer: str, claims: dict[str, An
     national_id = str(claims.get("pid", ""))
     if not is_valid_citizen_id(national_id):
         raise SignInError(reason="invalid_pid")
-    citizen = get_citizen_by_national_id(db, national_id=national_id)
-    if citizen is None:
-        citizen = Citizen(national_id=national_id, subject=str(claims["sub"]), issuer=issuer)
+    citizen = get_citizen_by_national_id(db, national_id=national_id) or _insert_citizen(
+        db, national_id=national_id, subject=str(claims["sub"]), issuer=issuer
+    )
     citizen.subject = str(claims.get("sub", citizen.subject))
     citizen.issuer = issuer
     for attr in ("title", "given_name", "family_name"):
@@ -54,6 +55,25 @@ def upsert_citizen_from_claims(db: Session, *, issuer: str, claims: dict[str, An
     citizen.last_sign_in_at = utcnow()
     db.add(citizen)
     db.flush()
+    return citizen
+
+
+def _insert_citizen(db: Session, *, national_id: str, subject: str, issuer: str) -> Citizen:
+    """A new citizen row, or the one a concurrent first request inserted meanwhile (an app
+    making two API calls at once with a new token): the loser's flush fails on the unique
+    citizen ID, and the winner's row is used. No savepoint: on SQLite one outside a
+    transaction commits when released (portal.db), so the session rolls back; callers have
+    nothing uncommitted before this."""
+    citizen = Citizen(national_id=national_id, subject=subject, issuer=issuer)
+    db.add(citizen)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        existing = get_citizen_by_national_id(db, national_id=national_id)
+        if existing is None:
+            raise
+        return existing
     return citizen
 
 

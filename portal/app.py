@@ -11,23 +11,39 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from documents.errors import DocumentStorageError
 from identity.client_keys import load_or_create_client_key
 from identity.oidc import RelyingParty
 from portal.csrf import csrf_cookie_name, new_browser_secret
-from portal.db import get_engine
+from portal.db import get_engines
 from portal.deps import SESSION_COOKIE
-from portal.errors import AuthenticationRequiredError, NotFoundError, PortalError
+from portal.errors import (
+    AuthenticationRequiredError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    PortalError,
+    is_database_unavailable,
+)
+from portal.etags import CatalogueETags
+from portal.headers import HSTS
 from portal.i18n import LANG_COOKIE, current_language, pick_language
+from portal.observability import RequestIds
 from portal.settings import Settings, get_settings
-from portal.templating import TEMPLATES_DIR, render
-from portal.uploads import MULTIPART_OVERHEAD, payload_too_large
+from portal.templating import STATIC_DIR, HashedStaticFiles, render
+from portal.uploads import (
+    MULTIPART_OVERHEAD,
+    RequestSizeLimit,
+    payload_too_large,
+    unreadable_body,
+)
 from portal.web.backoffice import OFFICER_COOKIE, install_backoffice_error_handlers
 from portal.web.kiosk import SESSION_COOKIE_NAME as KIOSK_COOKIE
 from portal.web.kiosk import install_kiosk_error_handlers
+from services.audit.service import seal_after_commit
 from services.exchange.client import Exchange
 from services.exchange.signing import PublicKeyFiles, key_id_for, load_or_create_private_key
 from services.notifications.providers import providers_from_settings
@@ -42,6 +58,13 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_response(request: Request, error: PortalError) -> Response:
+    response = _error_body(request, error)
+    # An error may carry headers of its own (429: Retry-After).
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response
+
+
+def _error_body(request: Request, error: PortalError) -> Response:
     if _wants_json(request):
         return JSONResponse(error.as_json(), status_code=error.status_code)
     if isinstance(error, AuthenticationRequiredError) and request.method == "GET":
@@ -90,8 +113,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return _error_response(request, NotFoundError())
-        if exc.status_code == 413:  # FastAPI's body limit, chunked bodies included
+        if exc.status_code == 413:  # portal.uploads.RequestSizeLimit, chunked bodies included
             return _error_response(request, payload_too_large(app.state.settings.max_upload_bytes))
+        if exc.status_code == 400:  # Starlette could not parse the body (multipart, form)
+            return _error_response(request, unreadable_body())
         error = PortalError(str(exc.detail), str(exc.detail))
         error.status_code = exc.status_code  # type: ignore[misc]
         if _wants_json(request):
@@ -104,6 +129,19 @@ def install_error_handlers(app: FastAPI) -> None:
         error = PortalError()
         error.status_code = 500  # type: ignore[misc]
         return _error_response(request, error)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeoutError)
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        """A restart or failover of the database is a 503 to retry, never a 500."""
+        if not is_database_unavailable(exc):
+            raise exc  # a bug: the handler above answers 500 and logs it
+        # The driver's message, not SQLAlchemy's, which quotes the statement's parameters.
+        reason = getattr(exc, "orig", None) or type(exc).__name__
+        log.warning("database unavailable on %s: %s", request.url.path, reason)
+        response = _error_response(request, DatabaseUnavailableError())
+        response.headers["Retry-After"] = str(DatabaseUnavailableError.retry_after_seconds)
+        return response
 
 
 def install_middleware(app: FastAPI) -> None:
@@ -141,7 +179,7 @@ def install_middleware(app: FastAPI) -> None:
                 LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure, path="/"
             )
         if secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         cache_control = response.headers.get("cache-control", "")
         if "public" in cache_control and "set-cookie" in response.headers:
             # A shared cache must never hand one visitor's new cookie to the next.
@@ -199,14 +237,17 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
-        # No request needs more than one upload; enforced while reading, so a chunked body
-        # without Content-Length is cut off too.
-        max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )
     app.state.settings = settings
+    seal_after_commit(settings.audit_seal_after_commit)  # services.audit (ADR 0007 update)
     app.state.secret_key = settings.resolved_secret_key()
     app.state.csrf_cookie = csrf_cookie_name(settings.secure_cookies)
-    app.state.engine = get_engine(settings.database_url)
+    app.state.engine, app.state.read_engine = get_engines(
+        settings.database_url,
+        settings.database_replica_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     app.state.worker = None
     app.state.client_key = (
         load_or_create_client_key(settings.data_dir / "oidc" / "client-key.pem")
@@ -241,17 +282,24 @@ def create_app(
         data_dir=settings.data_dir,
         base_url=settings.base_url,
         notifications=providers_from_settings(settings),
+        job_lease_seconds=settings.job_lease_seconds,
     )
 
+    # No request needs more than one upload: refused inside the page middleware, so the 413
+    # is bilingual and carries the security headers (a chunked body is cut off too).
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     install_middleware(app)
     # Outermost: answers GET /api/v1/verify/{number} before the middleware above (issue 6).
     from portal.api.v1.verify import FastVerifyPath
 
     app.add_middleware(FastVerifyPath)
+    # Outside it (issue 8): catalogue ETags; outermost, the request id, access log and metrics.
+    app.add_middleware(CatalogueETags)
+    app.add_middleware(RequestIds)
     install_error_handlers(app)
     install_backoffice_error_handlers(app)
     install_kiosk_error_handlers(app)
-    app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    app.mount("/static", HashedStaticFiles(directory=STATIC_DIR), name="static")
 
     from portal.api.v1 import routers as api_routers
     from portal.web import routers as web_routers

@@ -7,11 +7,14 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
 from portal.cli_documents import documents_app
 from portal.cli_keys import keys_app
+from portal.cli_kiosks import kiosks_app
+from portal.cli_payments import payments_app
 from portal.cli_verify import verify_app
 
 app = typer.Typer(
@@ -21,7 +24,6 @@ services_app = typer.Typer(help="The service catalogue", no_args_is_help=True)
 agencies_app = typer.Typer(help="Agency modules", no_args_is_help=True)
 officers_app = typer.Typer(help="Back-office officers", no_args_is_help=True)
 offices_app = typer.Typer(help="Agency offices, each with its own queue", no_args_is_help=True)
-kiosks_app = typer.Typer(help="Kiosk devices", no_args_is_help=True)
 holidays_app = typer.Typer(help="The holiday calendar of legal deadlines", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain", no_args_is_help=True)
 app.add_typer(services_app, name="services")
@@ -34,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(documents_app, name="documents")
 app.add_typer(verify_app, name="verify")
+app.add_typer(payments_app, name="payments")
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -85,17 +88,53 @@ def serve(
     port: int = typer.Option(None, help="default: PORTAL_PORT (8000)"),
     workers: int = typer.Option(1, help="uvicorn worker processes"),
 ) -> None:
-    """Run the portal web app (run `portal migrate` first)."""
+    """Run the portal web app (run `portal migrate` first).
+
+    With several workers, Prometheus metrics are collected across them (a fresh
+    PROMETHEUS_MULTIPROC_DIR unless one is given) and rate limits should be shared
+    (PORTAL_REDIS_URL, or PORTAL_RATE_LIMIT_BACKEND=database).
+    """
+    import os
+
     import uvicorn
 
     settings = _settings()
+    if workers > 1:
+        _prepare_multiprocess_metrics(settings.data_dir)  # before anything imports metrics
+    from portal.observability import configure_logging
+    from portal.ratelimit import resolve_backend
+
+    if workers > 1:
+        if resolve_backend(settings) == "memory":
+            typer.secho(
+                f"warning: rate limits are per process ({workers} workers): set PORTAL_REDIS_URL "
+                "or PORTAL_RATE_LIMIT_BACKEND=database to share them",
+                fg="yellow",
+                err=True,
+            )
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    os.environ.setdefault("PORTAL_CONFIGURE_LOGGING", "1")  # the workers configure theirs too
     uvicorn.run(
         "portal.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
         proxy_headers=True,
+        log_config=None,
+        access_log=False,  # portal.observability logs each request with its id
     )
+
+
+def _prepare_multiprocess_metrics(data_dir: Path) -> None:
+    """Points PROMETHEUS_MULTIPROC_DIR at an empty folder before the workers start (values of
+    a previous run would otherwise be added to this one's)."""
+    import os
+    import shutil
+
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or data_dir / "prometheus")
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 @app.command()
@@ -105,10 +144,12 @@ def worker(once: bool = typer.Option(False, help="run due jobs, then exit")) -> 
 
     from portal.app import create_app
     from portal.db import utcnow
+    from portal.observability import configure_logging
     from services.petitions.housekeeping import run_housekeeping
     from services.petitions.worker import BackgroundWorker, run_until_idle
 
     settings = _settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
     portal_app = create_app(settings)
     if once:
         engine, ctx = portal_app.state.engine, portal_app.state.processing
@@ -132,6 +173,7 @@ def demo(
     from portal.seed import seed_demo_back_office, seed_holiday_calendar, seed_keys
     from portal.servers import (
         ServerSpec,
+        bank_spec,
         demo_account_holders,
         demo_ial,
         demo_population,
@@ -152,6 +194,7 @@ def demo(
     staff = seed_demo_back_office(settings.database_url, demo_account_holders(people))
     portal_spec = ServerSpec("portal", create_app(settings), settings.host, settings.port)
     specs = [portal_spec, provider_spec(settings, people), *registry_specs(settings, people)]
+    specs.append(bank_spec(settings))  # PromptPay payments (issue 7)
     typer.echo(
         "Citizen Service Portal — demo (SQLite, development digital ID, simulated registries)"
     )
@@ -278,71 +321,48 @@ def offices_list(agency: str | None = typer.Option(None, "--agency")) -> None:
             typer.echo(f"{office.agency:<6} {office.code:<24} {office.name_en}{state}")
 
 
-@kiosks_app.command("add")
-def kiosks_add(
-    name: str = typer.Option(..., "--name"),
-    location: str = typer.Option(..., "--location"),
-    agency: str = typer.Option(..., "--agency"),
-) -> None:
-    """Register a kiosk and print its one-time activation code (24 h, at /kiosk/activate)."""
-    from identity.kiosks.service import ACTIVATION_LIFETIME, register_kiosk
-    from portal.db import get_engine, session_scope
-    from services.audit.service import record_event
-
-    with session_scope(get_engine(_settings().database_url)) as db:
-        device, code = register_kiosk(db, name=name, location=location, agency=agency)
-        record_event(
-            db,
-            actor="cli",
-            action="kiosk.add",
-            object_type="kiosk",
-            object_id=device.id or 0,
-            details={"name": device.name, "location": device.location, "agency": device.agency},
-        )
-    hours = int(ACTIVATION_LIFETIME.total_seconds() // 3600)
-    typer.echo(f"kiosk {device.id}: {device.name} · {device.location} ({device.agency})")
-    typer.echo(f"activation code (once, within {hours} h, at /kiosk/activate): {code}")
-
-
-@kiosks_app.command("disable")
-def kiosks_disable(kiosk_id: int) -> None:
-    """Take a kiosk out of service at once (its sessions and pending sign-ins end)."""
-    from identity.kiosks.service import disable_kiosk
-    from portal.db import get_engine, session_scope
-    from services.audit.service import record_event
-
-    with session_scope(get_engine(_settings().database_url)) as db:
-        device = disable_kiosk(db, device_id=kiosk_id)
-        record_event(
-            db, actor="cli", action="kiosk.disable", object_type="kiosk", object_id=kiosk_id
-        )
-    typer.echo(f"kiosk {device.id} disabled: {device.name} · {device.location}")
-
-
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the whole audit chain; exit 1 naming the first broken link."""
-    from portal.db import get_engine, session_scope
-    from services.audit.verify import verify_chain
+def audit_verify(
+    seal: bool = typer.Option(True, help="seal waiting events first, then walk the chain"),
+    stale_minutes: int = typer.Option(5, help="events waiting longer mean no sealer runs"),
+) -> None:
+    """Walk the whole audit chain; exit 1 naming the first broken link, 3 if events waited
+    longer than --stale-minutes to be sealed (no worker sealing)."""
+    from datetime import timedelta
 
-    with session_scope(get_engine(_settings().database_url)) as db:
+    from portal.db import get_engine, session_scope, utcnow
+    from services.audit.service import seal_all
+    from services.audit.verify import pending_backlog, verify_chain
+
+    engine = get_engine(_settings().database_url)
+    older_than = timedelta(minutes=stale_minutes)
+    with session_scope(engine) as db:
+        backlog = pending_backlog(db, now=utcnow(), older_than=older_than)
+    if seal:
+        seal_all(engine)
+    with session_scope(engine) as db:
         report = verify_chain(db)
     if not report.ok:
         typer.secho(report.summary(), fg="red")
         raise typer.Exit(1)
     typer.echo(report.summary())
+    typer.echo(backlog.summary(older_than) + (" (now sealed)" if seal and backlog.waiting else ""))
+    if backlog.stale:
+        raise typer.Exit(3)
 
 
 @audit_app.command("show")
 def audit_show(
     target: str = typer.Option(..., "--object", help="type:id, e.g. petition:<id>"),
 ) -> None:
-    """Print one object's audit trail, oldest first."""
+    """Print one object's audit trail, oldest first (sealing waiting events first)."""
     from portal.db import get_engine, session_scope
-    from services.audit.service import format_event, list_events_for
+    from services.audit.service import format_event, list_events_for, seal_all
 
     object_type, _, object_id = target.partition(":")
-    with session_scope(get_engine(_settings().database_url)) as db:
+    engine = get_engine(_settings().database_url)
+    seal_all(engine)
+    with session_scope(engine) as db:
         events = list_events_for(db, object_type=object_type, object_id=object_id)
         for event in events:
             typer.echo(format_event(event))
@@ -353,9 +373,11 @@ def audit_show(
 def audit_heads(days: int = typer.Option(7, "--days", help="how many latest days")) -> None:
     """Print the latest days' chain heads (day, seq range, events, head hash) to publish."""
     from portal.db import get_engine, session_scope
-    from services.audit.service import list_day_heads
+    from services.audit.service import list_day_heads, seal_all
 
-    with session_scope(get_engine(_settings().database_url)) as db:
+    engine = get_engine(_settings().database_url)
+    seal_all(engine)
+    with session_scope(engine) as db:
         for head in list_day_heads(db, limit=days):
             typer.echo(
                 f"{head.day.isoformat()}  seq {head.first_seq}-{head.last_seq}  "

@@ -79,16 +79,51 @@ def ensure_sqlite_directory(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
+
+
 @lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """One engine per URL per process (engines own connection pools)."""
+def get_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+) -> Engine:
+    """One engine per URL (and pool size) per process: engines own connection pools.
+
+    On PostgreSQL each process holds up to `pool_size + max_overflow` connections, so
+    (web workers + worker processes) × (pool_size + max_overflow) must stay below the server's
+    `max_connections` (`PORTAL_DB_POOL_SIZE`, `PORTAL_DB_MAX_OVERFLOW`).
+    """
     url = normalise_url(url)
     ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=10,  # a request waits at most this long for a connection, then fails
+    )
+
+
+def get_engines(
+    url: str,
+    replica_url: str = "",
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> tuple[Engine, Engine]:
+    """(primary, read-only) engines: the replica's when `replica_url` is set, else the primary.
+
+    Read-only traffic (catalogue, public verification, public statistics) may lag the primary
+    by the replica's replication delay; nothing a citizen just wrote is read through it.
+    """
+    primary = get_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    if not replica_url:
+        return primary, primary
+    return primary, get_engine(replica_url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 @contextmanager
@@ -110,6 +145,7 @@ def import_all_models() -> type[SQLModel]:
     import identity.kiosks.models  # noqa: F401
     import identity.models  # noqa: F401
     import identity.officers.models  # noqa: F401
+    import portal.ratelimit  # noqa: F401  (rate_limit_bucket)
     import services.audit.models  # noqa: F401
     import services.calendar.models  # noqa: F401
     import services.exchange.models  # noqa: F401

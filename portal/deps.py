@@ -1,4 +1,5 @@
-"""FastAPI dependencies shared by routes: `Db`, `CurrentCitizen`, `ApiCitizen`, `SettingsDep`.
+"""FastAPI dependencies shared by routes: `Db`, `ReadDb`, `CurrentCitizen`, `ApiCitizen`,
+`SettingsDep`.
 
 `Db` commits when the handler returns and rolls back on error, before the response is sent
 (`scope="function"`), so a redirect after a POST always sees what the POST wrote.
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from sqlalchemy import event
 from sqlmodel import Session
 
 from identity.errors import InvalidTokenError
@@ -56,6 +58,33 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 Db = Annotated[Session, Depends(get_db, scope="function")]
+
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""An integer row id in a path (our ids are INTEGER columns): anything such a column cannot
+hold is a 422, never a database error."""
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write through `ReadDb`: a programming error (the replica would refuse it anyway)."""
+
+
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("ReadDb is read-only: use Db to write")
+
+
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A session on the read replica (`PORTAL_DATABASE_REPLICA_URL`), or the primary when none
+    is configured. Never commits; any flush of a change raises."""
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
+        event.listen(session, "before_flush", _refuse_writes)
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+ReadDb = Annotated[Session, Depends(get_read_db, scope="function")]
 
 
 async def get_settings_dep(request: Request) -> Settings:

@@ -9,6 +9,7 @@
     ├── PayloadTooLargeError       413
     ├── UnsupportedMediaTypeError  415
     └── ServiceUnavailableError    503  a dependency (provider, registry) is down
+        └── DatabaseUnavailableError    the database is unreachable or restarting
 
 Domain packages raise these (or subclasses in their own `errors.py`); one handler in
 `portal.app` turns them into an HTML page or a JSON body. Nothing else answers with an error.
@@ -102,3 +103,51 @@ class ServiceUnavailableError(PortalError):
     code = "service_unavailable"
     default_th = "ระบบที่เกี่ยวข้องไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่ภายหลัง"
     default_en = "A service the portal depends on is unavailable; please try again later"
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    """The database cannot be reached (restarting, failing over, out of connections).
+
+    Answered with `Retry-After`; whatever the request was doing was rolled back, and a form
+    or API call sent again with the same idempotency key files one petition, even if the
+    commit had in fact gone through before the connection dropped.
+    """
+
+    code = "database_unavailable"
+    default_th = "ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่ หากท่านกำลังยื่นคำขอ การส่งซ้ำจะไม่ทำให้เกิดคำขอซ้ำ"
+    default_en = (
+        "The portal is briefly unavailable; please try again in a moment. If you were "
+        "filing a petition, sending it again will not file it twice"
+    )
+    retry_after_seconds: ClassVar[int] = 5
+
+
+# SQLSTATE classes of a server that went away or is not taking work: connection exception,
+# insufficient resources, operator intervention (shutdown, "the database system is starting
+# up").
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "try again shortly" rather than a bug.
+
+    A dropped or refused connection, a server shutting down or starting up, an exhausted
+    connection pool, SQLite's busy timeout. Constraint violations, bad SQL and missing tables
+    are bugs (500).
+    """
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, sa.TimeoutError):  # the pool had no connection to give in time
+        return True
+    if not isinstance(exc, sa.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa.OperationalError | sa.InterfaceError):
+        return False
+    original = exc.orig
+    if type(original).__module__.startswith("psycopg"):
+        sqlstate = getattr(original, "sqlstate", None)
+        # No SQLSTATE: the client library itself could not connect or lost the connection.
+        return sqlstate is None or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    return "database is locked" in str(original)

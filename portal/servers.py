@@ -160,3 +160,16 @@ async def serve_all(specs: list[ServerSpec], *, log_level: str = "warning") -> N
     """Runs several ASGI apps in one event loop until interrupted."""
     servers = [uvicorn_server(s, log_level=log_level) for s in specs]
     await asyncio.gather(*(s.serve() for s in servers))
+
+
+def bank_spec(settings: Settings) -> ServerSpec:
+    """The simulated PromptPay bank at `settings.payment_bank_url`: its key generated on first
+    run under `<data_dir>/payments/`, its public half published where the portal reads it
+    (`settings.payment_bank_public_key`), its callbacks going to `settings.base_url`."""
+    from services.payments.bank_sim import bank_key, create_bank_app
+
+    key = bank_key(settings.data_dir, publish_to=settings.payment_bank_public_key)
+    host, port = _host_port(settings.payment_bank_url)
+    return ServerSpec(
+        "simulated bank", create_bank_app(signing_key=key, portal_url=settings.base_url), host, port
+    )

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     max_upload_bytes: int = 10 * 1024 * 1024
     run_worker_in_process: bool = True
+    # How long a worker holds a claimed petition job; a worker that died mid-job (killed, its
+    # machine lost) has its job taken over by another once this runs out. Longer than any job
+    # (registry timeouts + a render), short enough that a crash delays a petition little.
+    job_lease_seconds: float = Field(default=300.0, gt=0)
 
     # Notifications (services/notifications): "file" writes .eml files and an SMS JSON-lines
     # file under <data_dir>/outbox/ (demo, tests; allowed in production but logged at start).
@@ -92,7 +96,6 @@ class Settings(BaseSettings):
     pkcs11_module: str = ""
     pkcs11_token_label: str = ""
     pkcs11_pin: str = ""
-    # --- end signing
 
     # --- verification (issue 6)
     # Per client IP and per worker process (portal/ratelimit.py): by number or QR (page + API),
@@ -110,7 +113,64 @@ class Settings(BaseSettings):
     # guessed from many addresses.
     verify_wrong_codes_per_hour: float = 30.0
     verify_wrong_codes_burst: int = 10
-    # --- end verification (issue 6)
+
+    # --- payments (issue 7)
+    # Who confirms PromptPay payments: "simulated" is the bundled bank (services/payments/
+    # bank_sim.py, demo and tests); a real acquirer plugs in behind services.payments.provider.
+    payment_provider: Literal["simulated"] = "simulated"
+    # The simulated bank's base URL (`portal demo` runs it there; reconciliation asks it).
+    payment_bank_url: str = "http://127.0.0.1:8201"
+    # PEM of the Ed25519 public key the bank signs callbacks with (RFC 9421). Default:
+    # <data_dir>/payments/bank.pub.pem, where the simulated bank publishes its key.
+    payment_bank_public_key: Path | None = None
+    # Agency -> 15-digit PromptPay biller ID (13-digit tax ID + 2-digit suffix). An agency not
+    # listed gets a demo ID (09940 + digits + check digit + 00) outside production.
+    payment_biller_ids: dict[str, str] = Field(default_factory=dict)
+    # Tag 59 of the QR (printable ASCII, at most 25 characters).
+    payment_merchant_name: str = "THAI GOV PORTAL"
+
+    # --- national scale (issue 8)
+    # Rate-limit buckets (portal/ratelimit.py): "auto" = Redis when redis_url is set, else the
+    # database in production, else this process's memory (demo, tests: per process only).
+    rate_limit_backend: Literal["auto", "memory", "database", "redis"] = "auto"
+    redis_url: str = ""
+    # Sign-in starts (citizen and officer /login) per client address, and officers'
+    # second-factor codes per officer; petition submissions (web and API) per address and per
+    # citizen. A kiosk or an office NAT shares one address: the address budgets are generous.
+    signin_rate_per_minute: float = 30.0
+    signin_burst: int = 20
+    second_factor_rate_per_minute: float = 5.0
+    second_factor_burst: int = 10
+    submission_rate_per_minute: float = 120.0
+    submission_burst: int = 60
+    submission_account_rate_per_minute: float = 6.0
+    submission_account_burst: int = 20
+    # Prometheus /metrics: answered to a bearer of this token, or, with no token set, only to
+    # clients on the loopback address (a scraper on the same host or in the same pod).
+    metrics_token: str = ""
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    # Connections per web or worker process: pool_size kept open, max_overflow more at peaks.
+    # (web workers + worker processes) × (pool + overflow) must stay under PostgreSQL's
+    # max_connections (docs/architecture.md, "Running at national scale").
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    # Read-only traffic (catalogue, public verification, public statistics) goes here when
+    # set; writes never do.
+    database_replica_url: str = ""
+
+    # --- kiosks (issue 7)
+    # After this many seconds without a touch a kiosk asks "Are you still there?" and counts
+    # down the second figure; at zero it wipes itself. The server ends a session idle for
+    # longer than both together on its next request, even if the page's script never ran.
+    kiosk_idle_seconds: int = Field(default=60, ge=2, le=600)
+    kiosk_idle_warning_seconds: int = Field(default=30, ge=2, le=300)
+
+    # --- audit chain (issue 8, ADR 0007 update)
+    # Recording an event takes no lock; a sealer links it into the hash chain. True: the
+    # recording process also seals right after its commit (one short transaction that never
+    # waits on PostgreSQL). False: only workers seal, about every second.
+    audit_seal_after_commit: bool = True
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_demo_secrets(self) -> Settings:
@@ -118,6 +178,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'portal.db'}"
         if self.exchange_key_path is None:
             self.exchange_key_path = self.data_dir / "exchange" / "portal-ed25519.pem"
+        if self.payment_bank_public_key is None:
+            self.payment_bank_public_key = self.data_dir / "payments" / "bank.pub.pem"
         self.registry_public_keys = {
             **{
                 agency: str(default_registry_public_key_path(self.data_dir, agency))

@@ -1,15 +1,22 @@
-"""The Jinja2 environment for web pages: autoescaped, with i18n and a few filters."""
+"""The Jinja2 environment for web pages: autoescaped, with i18n and a few filters; static files
+under content-hashed names."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import Response
+from starlette.types import Scope
 
 from documents.dates import format_english_date, format_thai_date
 from identity.citizen_ids import format_citizen_id, mask_citizen_id
@@ -17,7 +24,63 @@ from portal.csrf import csrf_token
 from portal.i18n import current_language, gettext, ngettext
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = TEMPLATES_DIR / "static"
 BANGKOK = ZoneInfo("Asia/Bangkok")
+
+# -- static files ---------------------------------------------------------------------------
+# Pages link `/static/portal.<12 hex of SHA-256>.css`: the name changes with the content, so the
+# file may be cached for a year (`immutable`); the plain name keeps working, cached briefly.
+HASHED_CACHE = "public, max-age=31536000, immutable"
+PLAIN_CACHE = "public, max-age=300"
+_HASHED_NAME = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<suffix>\.[A-Za-z0-9]+)$")
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def static_digest(name: str) -> str | None:
+    """The first 12 hex digits of the file's SHA-256 (recomputed when the file changes)."""
+    path = STATIC_DIR / name
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+def static_url(name: str) -> str:
+    """`/static/<stem>.<digest><suffix>` for a file under templates/static (the plain URL if it
+    does not exist, so a typo shows as a 404 in the browser rather than a broken page)."""
+    digest = static_digest(name)
+    if digest is None:
+        return f"/static/{name}"
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        return f"/static/{name}.{digest}"
+    return f"/static/{stem}.{digest}.{suffix}"
+
+
+class HashedStaticFiles(StaticFiles):
+    """Serves `name.<digest>.ext` as `name.ext`, cached for a year when the digest is the
+    file's current one (an older digest, from a page of the previous release, gets the current
+    file with the short cache); plain names get the short cache."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        cache_control = PLAIN_CACHE
+        # Only names inside the folder are considered (StaticFiles itself refuses the rest).
+        inside = ".." not in Path(path).parts and not path.startswith(("/", "\\"))
+        match = _HASHED_NAME.match(path) if inside else None
+        if match and not (STATIC_DIR / path).is_file():
+            plain = match["stem"] + match["suffix"]
+            if static_digest(plain) == match["digest"]:
+                cache_control = HASHED_CACHE
+            path = plain
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["Cache-Control"] = cache_control
+        return response
 
 
 def local_date(value: date | datetime | None) -> str:
@@ -69,6 +132,7 @@ def _build_env() -> Environment:
     env.filters["masked_id"] = mask_citizen_id
     env.globals["agency_name"] = agency_name
     env.globals["service_name"] = service_name
+    env.globals["static_url"] = static_url
     return env
 
 

@@ -15,6 +15,8 @@ pytest_plugins = [
     "tests.fixtures.identity",
     "tests.fixtures.browser",
     "tests.fixtures.catalogue",
+    "tests.fixtures.payments",
+    "tests.fixtures.pgcluster",
 ]
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
+    from portal import metrics
     from portal.web import (
         access_log,
         account,
@@ -18,7 +19,10 @@ def routers() -> list[APIRouter]:
         documents,
         home,
         kiosk,
+        kiosk_agent,
+        kiosk_journey,
         mailbox,
+        payments,
         petitions,
         pki,
         shares,
@@ -37,6 +41,7 @@ def routers() -> list[APIRouter]:
         petitions.router,
         supplements.router,
         documents.router,
+        payments.router,
         access_log.router,
         account.router,
         mailbox.router,
@@ -45,6 +50,9 @@ def routers() -> list[APIRouter]:
         pki.router,
         shares.router,
         statistics.router,
+        metrics.router,
         *backoffice.routers(),
         kiosk.router,
+        kiosk_agent.router,
+        kiosk_journey.router,
     ]

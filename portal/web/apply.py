@@ -18,6 +18,7 @@ from portal.csrf import CsrfProtected
 from portal.deps import CurrentCitizen, Db
 from portal.errors import PortalError
 from portal.forms import PetitionForm, petition_form
+from portal.ratelimit import enforce_submission_limits
 from portal.templating import render
 from portal.web.catalogue import describe_items, evidence_items
 from services.agencies import get_agency
@@ -56,6 +57,7 @@ def apply(
     citizen: CurrentCitizen,
     form: Annotated[PetitionForm, Depends(petition_form)],
 ) -> Response:
+    enforce_submission_limits(request, citizen_id=citizen.id)
     service = get_catalogue().get(code)
     subject, delegation_id = _applying_for(db, citizen, form.on_behalf_of, code)
     try:
@@ -167,6 +169,7 @@ def apply_bundle(
     citizen: CurrentCitizen,
     form: Annotated[PetitionForm, Depends(petition_form)],
 ) -> Response:
+    enforce_submission_limits(request, citizen_id=citizen.id)
     catalogue = get_catalogue()
     bundle = catalogue.get_bundle(code)
     try:

@@ -15,6 +15,7 @@ from identity.sessions import create_session, revoke_session, upsert_citizen_fro
 from portal.csrf import CsrfProtected, new_browser_secret
 from portal.deps import SESSION_COOKIE, Db, RelyingPartyDep, SettingsDep
 from portal.errors import BadRequestError, NotFoundError
+from portal.ratelimit import Limits, enforce_rate_limit
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 
@@ -31,6 +32,7 @@ def login(
     ial: float | None = None,
 ) -> RedirectResponse:
     """Sends the browser to the provider; `ial` asks for at least that assurance (step-up)."""
+    enforce_rate_limit(request, by_address=Limits.SIGNIN)
     if ial is not None and ial not in IAL_LEVELS:
         raise BadRequestError("Unknown assurance level", "ระดับการยืนยันตัวตนไม่ถูกต้อง")
     return redirect_to_provider(

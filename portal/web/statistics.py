@@ -16,9 +16,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from portal.charts import bar_chart
-from portal.deps import Db
+from portal.deps import ReadDb
 from portal.i18n import current_language, gettext
 from portal.templating import render
 from services.catalogue.errors import UnknownServiceError
@@ -118,7 +119,7 @@ def public_period(period: str) -> stats.Period:
     return stats.period_ending(days=days)
 
 
-def public_rows(db: Db, period: stats.Period) -> list[stats.PublicServiceRow]:
+def public_rows(db: Session, period: stats.Period) -> list[stats.PublicServiceRow]:
     codes = [s.code for s in get_catalogue().services]
     return stats.public_statistics(db, period, service_codes=codes)
 
@@ -144,8 +145,8 @@ def public_table(rows: list[stats.PublicServiceRow]) -> list[list[Any]]:
     return table
 
 
-@router.get("/statistics")
-def statistics_page(request: Request, db: Db, period: str = "30") -> HTMLResponse:
+@router.get("/statistics", include_in_schema=False)  # a page; the API is /api/v1/statistics
+def statistics_page(request: Request, db: ReadDb, period: str = "30") -> HTMLResponse:
     chosen = public_period(period)
     rows = public_rows(db, chosen)
     lang = current_language.get()
@@ -173,8 +174,15 @@ def statistics_page(request: Request, db: Db, period: str = "30") -> HTMLRespons
     )
 
 
-@router.get("/statistics.csv")
-def statistics_csv(request: Request, db: Db, period: str = "30") -> Response:
+@router.get(
+    "/statistics.csv",
+    response_class=Response,
+    responses={
+        200: {"description": "Open data, UTF-8 CSV", "content": {"text/csv": {}}},
+        400: {"description": "An unknown period (a page)", "content": {"text/html": {}}},
+    },
+)
+def statistics_csv(request: Request, db: ReadDb, period: str = "30") -> Response:
     chosen = public_period(period)
     content = csv_bytes(PUBLIC_COLUMNS, public_table(public_rows(db, chosen)))
     response = csv_response(

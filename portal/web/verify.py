@@ -36,13 +36,15 @@ from documents.lookup import (
 from documents.qrpayload import jwks, load_public_keys, verify_qr_parts
 from documents.verify import NotAPdfError, VerificationResult, verify_pdf
 from portal.csrf import CsrfProtected
-from portal.deps import SESSION_COOKIE, Db, SettingsDep, get_optional_citizen
+from portal.deps import SESSION_COOKIE, ReadDb, SettingsDep, get_optional_citizen
 from portal.errors import NotFoundError
 from portal.ratelimit import (
     RateDecision,
     RateLimiter,
-    TokenBucketLimiter,
     address_key,
+    build_limiter,
+    check_async,
+    hit_async,
     rate_limited_body,
 )
 from portal.settings import Settings
@@ -73,24 +75,36 @@ class VerifyState:
     upload_limiter: RateLimiter
     max_age: int
     # Wrong check codes per document number, from any client (see `guard_code_attempt`).
-    wrong_codes: TokenBucketLimiter
+    wrong_codes: RateLimiter
 
 
 def verify_state(app: FastAPI) -> VerifyState:
     state = getattr(app.state, "verify", None)
     if state is None:
         settings: Settings = app.state.settings
+        engine = app.state.engine  # rate-limit buckets are written: never the replica
         state = VerifyState(
             cache=LookupCache(settings.verify_cache_seconds),
-            limiter=TokenBucketLimiter(
-                rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst
+            # Shared across processes when configured (portal/ratelimit.py, issue 8).
+            limiter=build_limiter(
+                settings,
+                engine,
+                limit="verify",
+                rate_per_minute=settings.verify_rate_per_minute,
+                burst=settings.verify_burst,
             ),
-            upload_limiter=TokenBucketLimiter(
+            upload_limiter=build_limiter(
+                settings,
+                engine,
+                limit="verify_upload",
                 rate_per_minute=settings.verify_upload_rate_per_minute,
                 burst=settings.verify_upload_burst,
             ),
             max_age=settings.verify_http_max_age,
-            wrong_codes=TokenBucketLimiter(
+            wrong_codes=build_limiter(
+                settings,
+                engine,
+                limit="verify_wrong_code",
                 rate_per_minute=settings.verify_wrong_codes_per_hour / 60,
                 burst=settings.verify_wrong_codes_burst,
             ),
@@ -128,6 +142,24 @@ def rate_limit(request: Request, *, upload: bool = False) -> RateDecision:
     return (state.upload_limiter if upload else state.limiter).hit(client_key(request))
 
 
+# Async routes call these: a shared limiter (database, Redis) does I/O, so it runs in the
+# thread pool rather than on the event loop.
+async def rate_limit_async(request: Request, *, upload: bool = False) -> RateDecision:
+    state = verify_state(request.app)
+    return await hit_async(state.upload_limiter if upload else state.limiter, client_key(request))
+
+
+async def code_attempts_left_async(state: VerifyState, number: str, code: str) -> RateDecision:
+    if not code.strip():
+        return RateDecision(True)
+    return await check_async(state.wrong_codes, number)
+
+
+async def record_wrong_code_async(state: VerifyState, number: str, code: str, found: bool) -> None:
+    if code.strip() and not found:
+        await hit_async(state.wrong_codes, number)
+
+
 def rate_limited_page(request: Request, decision: RateDecision) -> Response:
     body = rate_limited_body(decision.retry_after)
     response = render(
@@ -163,7 +195,7 @@ def _read_entry(app: FastAPI, number: str) -> LookupEntry:
     """One lookup on a cache miss, through the precompiled reader (no ORM session)."""
     reader = getattr(app.state, "verify_reader", None)
     if reader is None:
-        reader = app.state.verify_reader = PublicRowReader(app.state.engine)
+        reader = app.state.verify_reader = PublicRowReader(app.state.read_engine)
     return reader.lookup(number)
 
 
@@ -179,23 +211,23 @@ def verify_start(request: Request, number: str = "", code: str = "") -> Response
 
 @router.get("/verify/{number}", response_class=HTMLResponse)
 async def verify_number(request: Request, number: str, code: str = "") -> Response:
-    decision = rate_limit(request)
+    decision = await rate_limit_async(request)
     if not decision.allowed:
         return rate_limited_page(request, decision)
     number = normalise_number(number)
     state = verify_state(request.app)
-    guard = code_attempts_left(state, number, code)
+    guard = await code_attempts_left_async(state, number, code)
     if not guard.allowed:
         return rate_limited_page(request, guard)
     document = match_code(await cached_lookup(request, number), code)
-    record_wrong_code(state, number, code, found=document is not None)
+    await record_wrong_code_async(state, number, code, found=document is not None)
     return _number_page(request, document, number=number, code=code)
 
 
 @router.get("/v/{number}/{code}", response_class=HTMLResponse)
 async def verify_qr(request: Request, number: str, code: str, k: str = "", s: str = "") -> Response:
     """A certificate's QR code: the signature must hold before the record is even looked up."""
-    decision = rate_limit(request)
+    decision = await rate_limit_async(request)
     if not decision.allowed:
         return rate_limited_page(request, decision)
     if k or s:
@@ -207,12 +239,12 @@ async def verify_qr(request: Request, number: str, code: str, k: str = "", s: st
     state = verify_state(request.app)
     signed = bool(k or s)  # a valid signature: the code was printed by us, not guessed
     if not signed:
-        guard = code_attempts_left(state, number, code)
+        guard = await code_attempts_left_async(state, number, code)
         if not guard.allowed:
             return rate_limited_page(request, guard)
     document = match_code(await cached_lookup(request, number), code)
     if not signed:
-        record_wrong_code(state, number, code, found=document is not None)
+        await record_wrong_code_async(state, number, code, found=document is not None)
     return _number_page(request, document, number=number, code=code, by_qr=bool(k))
 
 
@@ -261,7 +293,7 @@ def _personal(request: Request) -> bool:
 @router.post("/verify", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def verify_upload(
     request: Request,
-    db: Db,
+    db: ReadDb,
     settings: SettingsDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:

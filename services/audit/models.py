@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from portal.db import AwareDateTime, utcnow
 
 GENESIS_HASH = "0" * 64  # what the very first event links to
 TAIL_ID = 1  # the one row of `audit_chain_tail`
+PENDING_ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEvent(SQLModel, table=True):
@@ -36,6 +37,31 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # The `audit_pending` row this event seals (unique: no pending row is sealed twice). Not a
+    # foreign key, since sealed pending rows are pruned; not hashed (a storage detail, like id).
+    # Empty on events recorded before sealing became asynchronous (migration 0018).
+    pending_id: int | None = Field(default=None, sa_type=BigInteger, unique=True, index=True)
+
+
+class AuditPending(SQLModel, table=True):
+    """An event recorded in the caller's transaction and not yet linked into the chain.
+
+    Writing one takes no shared lock (ADR 0007, update of issue 8): the sealer numbers and
+    hashes committed pending rows into `audit_event` later, in id order. Rows are never
+    updated; sealed ones may be deleted by housekeeping after a few days (migration 0018's
+    triggers refuse UPDATE, and on PostgreSQL the DELETE of a row not yet sealed).
+    """
+
+    __tablename__ = "audit_pending"
+
+    # 64-bit on PostgreSQL (millions of events a day); SQLite autoincrements only INTEGER keys.
+    id: int | None = Field(default=None, primary_key=True, sa_type=PENDING_ID_TYPE)
+    at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    object_type: str = Field(max_length=32)
+    object_id: str = Field(max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class AuditChainHead(SQLModel, table=True):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from portal.db import utcnow
@@ -19,12 +24,21 @@ from services.audit.models import (
     AuditChainHead,
     AuditChainTail,
     AuditEvent,
+    AuditPending,
 )
+
+log = logging.getLogger(__name__)
 
 # A day of the chain is a Bangkok calendar day: the day an officer, an auditor and the citizen
 # call "today", so a day's head can be published at local midnight.
 CHAIN_TIMEZONE = ZoneInfo("Asia/Bangkok")
 HASH_VERSION = 1
+SEAL_BATCH = 1000  # events linked per sealing transaction (the tail lock is held that long)
+# Sealed pending rows are kept this long so `verify` can compare them with their events.
+PENDING_RETENTION = timedelta(days=2)
+_UNSEALED = "audit_unsealed"  # Session.info flag: this transaction recorded events
+_SEAL_NOW = "audit_seal_now"  # …and committed them: seal once its connection is released
+_seal_after_commit_enabled = True
 
 
 def chain_day(at: datetime) -> date:
@@ -104,14 +118,15 @@ def hash_of(event: AuditEvent) -> str:
     )
 
 
-def _lock_tail(db: Session) -> AuditChainTail:
-    """Takes the chain's write lock and returns the tail as last committed.
+def _lock_tail(db: Session, *, skip_if_busy: bool = False) -> AuditChainTail | None:
+    """Takes the chain's write lock (only sealers do) and returns the tail as last committed.
 
     PostgreSQL: the insert makes sure the row exists (a fresh or emptied database), then
-    `SELECT … FOR UPDATE` holds it until the transaction ends, so a second writer waits and
-    then reads the tail this one leaves. SQLite: the insert is a write, so it takes the
-    database's single write lock before the tail is read (our driver begins the transaction at
-    the first write; a read first would see a snapshot another writer may already have moved).
+    `SELECT … FOR UPDATE` holds it until the transaction ends, so a second sealer waits and
+    then reads the tail this one leaves — or, with `skip_if_busy`, gets None at once (SKIP
+    LOCKED). SQLite: the insert is a write, so it takes the database's single write lock before
+    the tail is read (our driver begins the transaction at the first write; a read first would
+    see a snapshot another writer may already have moved); SQLite cannot skip, it waits.
     """
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -123,9 +138,11 @@ def _lock_tail(db: Session) -> AuditChainTail:
     tail = db.exec(
         select(AuditChainTail)
         .where(AuditChainTail.id == TAIL_ID)
-        .with_for_update()
+        .with_for_update(skip_locked=skip_if_busy and dialect == "postgresql")
         .execution_options(populate_existing=True)
-    ).one()
+    ).first()
+    if tail is None:
+        return None
     if tail.last_seq == 0:
         # The tail row was missing while events exist (restored from a dump without it):
         # continue from the last event rather than start a second chain.
@@ -144,36 +161,71 @@ def record_event(
     object_id: str | int,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    """Appends one event to the audit chain in the caller's transaction (flushed, not committed).
+) -> AuditPending:
+    """Records one event in the caller's transaction (flushed, not committed); no lock taken.
 
-    The event links to the chain's tail, which stays locked until the caller's transaction
-    ends: record events after the transaction's other row locks where possible (as
-    `change_state` does), so that the chain lock is always the last one taken.
+    The event exists exactly when the change it describes commits: it is one `audit_pending`
+    row, which `seal_pending` links into the chain after the commit (right after it when
+    sealing after commit is on, otherwise within a worker's sealing interval).
     `at` is for tests and imports; normal callers let it default to now.
     """
-    tail = _lock_tail(db)
-    at = at or utcnow()
-    # Days never go backwards along the chain, even if two servers' clocks disagree at midnight.
-    day = chain_day(at)
+    pending = AuditPending(
+        at=at or utcnow(),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=canonical_details(details),
+    )
+    db.add(pending)
+    db.flush()
+    db.info[_UNSEALED] = True
+    return pending
+
+
+def _unsealed(db: Session, limit: int) -> list[AuditPending]:
+    """Committed pending rows with no event yet, oldest id first.
+
+    An anti-join on the unique `audit_event.pending_id` index: a row committed late with a
+    lower id than rows already sealed is found by the next batch.
+    """
+    sealed = select(AuditEvent.pending_id).where(AuditEvent.pending_id == AuditPending.id)
+    return list(
+        db.exec(
+            select(AuditPending)
+            .where(~sealed.exists())
+            .order_by(col(AuditPending.id))
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def _append(
+    db: Session, tail: AuditChainTail, pending: AuditPending, heads: dict[date, AuditChainHead]
+) -> AuditEvent:
+    """Links one pending event to the tail: next seq, previous hash, the day's head moved."""
+    # Days never go backwards along the chain, even if two servers' clocks disagree at midnight
+    # or a transaction that recorded yesterday commits today.
+    day = chain_day(pending.at)
     if tail.last_day is not None and day < tail.last_day:
         day = tail.last_day
     seq = tail.last_seq + 1
     event = AuditEvent(
         seq=seq,
         day=day,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        details=canonical_details(details),
+        at=pending.at,
+        actor=pending.actor,
+        action=pending.action,
+        object_type=pending.object_type,
+        object_id=pending.object_id,
+        details=pending.details,
         prev_hash=tail.last_hash,
         hash="",
+        pending_id=pending.id,
     )
     event.hash = hash_of(event)
-
-    head = db.get(AuditChainHead, day, populate_existing=True)
+    head = heads.get(day) or db.get(AuditChainHead, day, populate_existing=True)
     if head is None:
         head = AuditChainHead(
             day=day,
@@ -183,6 +235,7 @@ def record_event(
             head_hash=tail.last_hash,
             prev_day_head=tail.last_hash,
         )
+    heads[day] = head
     head.last_seq = seq
     head.event_count += 1
     head.head_hash = event.hash
@@ -190,10 +243,110 @@ def record_event(
     tail.last_seq, tail.last_hash, tail.last_day = seq, event.hash, day
     tail.updated_at = head.updated_at
     db.add(event)
-    db.add(head)
-    db.add(tail)
-    db.flush()
     return event
+
+
+def seal_pending(
+    target: Engine | Session, *, limit: int = SEAL_BATCH, skip_if_busy: bool = False
+) -> int:
+    """Links committed pending events into the chain, in id order, and commits; returns how many.
+
+    Takes the tail lock for one short transaction: sealers serialise on it, and the unique
+    `pending_id` makes sure no pending row is ever sealed twice. With `skip_if_busy` a sealer
+    that finds the lock taken returns 0 at once (PostgreSQL) — the one holding it, or the next
+    round, seals the rest. Given a session, it uses and commits that session.
+    """
+    if isinstance(target, Session):
+        return _seal_in(target, limit=limit, skip_if_busy=skip_if_busy)
+    with Session(target, expire_on_commit=False) as db:
+        return _seal_in(db, limit=limit, skip_if_busy=skip_if_busy)
+
+
+def _seal_in(db: Session, *, limit: int, skip_if_busy: bool) -> int:
+    try:
+        tail = _lock_tail(db, skip_if_busy=skip_if_busy)
+        if tail is None:
+            db.rollback()
+            return 0
+        batch = _unsealed(db, limit)
+        heads: dict[date, AuditChainHead] = {}
+        for pending in batch:
+            _append(db, tail, pending, heads)
+        if batch:
+            db.add(tail)
+            for head in heads.values():
+                db.add(head)
+        db.info.pop(_UNSEALED, None)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    db.info.pop(_UNSEALED, None)
+    return len(batch)
+
+
+def seal_all(target: Engine | Session, *, limit: int = SEAL_BATCH) -> int:
+    """Seals until nothing committed is left pending (the CLI and tests: a complete chain)."""
+    total = 0
+    while sealed := seal_pending(target, limit=limit):
+        total += sealed
+    return total
+
+
+def seal_audit_events(engine: Engine, *_: object, **__: object) -> int:
+    """The worker's sealing task (housekeeping signature); logs and swallows nothing itself."""
+    return seal_all(engine)
+
+
+def prune_sealed_pending(
+    engine: Engine, *_: object, now: datetime | None = None, **__: object
+) -> int:
+    """Deletes pending rows sealed more than `PENDING_RETENTION` ago (housekeeping).
+
+    A sealed event is protected by the chain itself; its pending row is kept a few days only
+    so `verify` can compare the two (a row changed after sealing shows up).
+    """
+    cutoff = (now or utcnow()) - PENDING_RETENTION
+    sealed = select(AuditEvent.pending_id).where(AuditEvent.pending_id == AuditPending.id)
+    table: Any = AuditPending.__table__
+    with engine.begin() as conn:
+        result = conn.execute(table.delete().where(table.c.at < cutoff, sealed.exists()))
+    return int(result.rowcount or 0)
+
+
+def seal_after_commit(enabled: bool) -> None:
+    """Turns sealing right after each recording commit on or off (setting
+    `audit_seal_after_commit`). On: events are in the chain milliseconds after their commit,
+    at the cost of one short extra transaction that never waits on PostgreSQL (SKIP LOCKED).
+    Off: only the workers' sealer runs (every second or two)."""
+    global _seal_after_commit_enabled
+    _seal_after_commit_enabled = enabled
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _note_committed_events(db: OrmSession) -> None:
+    if db.info.pop(_UNSEALED, False) and _seal_after_commit_enabled:
+        db.info[_SEAL_NOW] = True
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_rolled_back_events(db: OrmSession) -> None:
+    db.info.pop(_UNSEALED, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _seal_what_this_commit_recorded(db: OrmSession, transaction: SessionTransaction) -> None:
+    # After the transaction's connection went back to the pool (not in after_commit, where it
+    # is still held: a second connection per request would exhaust the pool under load).
+    if transaction.parent is not None or not db.info.pop(_SEAL_NOW, False):
+        return
+    bind = db.get_bind()
+    if not isinstance(bind, Engine):
+        return  # bound to an outer connection: the sealer would not see these rows yet
+    try:
+        seal_pending(bind, skip_if_busy=True)
+    except Exception:  # the events are committed; a worker's sealer links them later
+        log.warning("sealing after commit failed; the worker's sealer will retry", exc_info=True)
 
 
 def list_events_for(db: Session, *, object_type: str, object_id: str | int) -> list[AuditEvent]:

@@ -7,11 +7,11 @@ previous event and the current day's figures in memory, and stops at the first b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from services.audit.models import (
     GENESIS_HASH,
@@ -19,10 +19,14 @@ from services.audit.models import (
     AuditChainHead,
     AuditChainTail,
     AuditEvent,
+    AuditPending,
 )
 from services.audit.service import event_hash
 
 BATCH_SIZE = 2000
+# A pending event older than this means no sealer is running (workers seal every second or two).
+STALE_PENDING = timedelta(minutes=5)
+_COMPARED = ("at", "actor", "action", "object_type", "object_id", "details")
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,9 @@ def verify_chain(db: Session, *, batch_size: int = BATCH_SIZE) -> VerifyReport:
             day=orphan,
             seq=heads[orphan].first_seq,
         )
+    mismatch = _first_pending_mismatch(db, batch_size)
+    if mismatch is not None:
+        return fail(mismatch[2], event_id=mismatch[0], day=None, seq=mismatch[1])
     tail = db.get(AuditChainTail, TAIL_ID, populate_existing=True)
     if (
         tail is not None
@@ -225,3 +232,70 @@ def verify_chain(db: Session, *, batch_size: int = BATCH_SIZE) -> VerifyReport:
             seq=tail.last_seq,
         )
     return VerifyReport(events=events, days=days, head_hash=expected_prev)
+
+
+def _first_pending_mismatch(db: Session, batch_size: int) -> tuple[int, int, str] | None:
+    """The first sealed event that differs from the pending row it sealed (still kept).
+
+    The chain proves events were not changed after sealing; this shows a pending row changed
+    after sealing (someone working on the tables), while both are still there.
+    """
+    event_table: Any = AuditEvent.__table__
+    pending_table: Any = AuditPending.__table__
+    rows = db.execute(
+        select(event_table, *[pending_table.c[name].label(f"p_{name}") for name in _COMPARED])
+        .join(pending_table, pending_table.c.id == event_table.c.pending_id)
+        .order_by(event_table.c.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    try:
+        for row in rows:
+            fields = row._mapping
+            changed = [name for name in _COMPARED if fields[name] != fields[f"p_{name}"]]
+            if changed:
+                return (
+                    row.id,
+                    row.seq,
+                    f"it differs from the pending row {row.pending_id} it sealed "
+                    f"({', '.join(changed)}): a pending row was changed",
+                )
+    finally:
+        rows.close()
+    return None
+
+
+@dataclass(frozen=True)
+class PendingBacklog:
+    """Events recorded but not yet linked into the chain: normally few and seconds old."""
+
+    waiting: int
+    stale: int  # older than the threshold: no sealer is running
+    oldest_at: datetime | None
+
+    def summary(self, older_than: timedelta) -> str:
+        if not self.waiting:
+            return "no events waiting to be sealed"
+        text = f"{_count(self.waiting, 'event')} waiting to be sealed"
+        if self.stale:
+            minutes = int(older_than.total_seconds() // 60)
+            oldest = f"{self.oldest_at:%Y-%m-%d %H:%M:%S} UTC"
+            text += f"; {self.stale} older than {minutes} min (oldest {oldest})"
+            text += ": is a worker running?"
+        return text
+
+
+def pending_backlog(
+    db: Session, *, now: datetime, older_than: timedelta = STALE_PENDING
+) -> PendingBacklog:
+    """How many committed events wait for the sealer, and how many for too long."""
+    sealed = select(AuditEvent.pending_id).where(AuditEvent.pending_id == AuditPending.id)
+    unsealed = ~sealed.exists()
+    waiting, oldest = db.exec(
+        select(func.count(), func.min(col(AuditPending.at))).where(unsealed)
+    ).one()
+    stale = db.exec(
+        select(func.count())
+        .select_from(AuditPending)
+        .where(unsealed, col(AuditPending.at) < now - older_than)
+    ).one()
+    return PendingBacklog(waiting=int(waiting), stale=int(stale), oldest_at=oldest)

@@ -26,6 +26,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import Session
 
+from portal.metrics import EVIDENCE_FETCH_ERRORS
+from portal.observability import CORRELATION_HEADER, current_request_id
 from services.exchange.circuit import CircuitBreakers
 from services.exchange.datasets import DatasetContract
 from services.exchange.errors import (
@@ -171,6 +173,7 @@ class Exchange:
             # registry has written it), rather than trusting an answer nobody can check.
             raise RegistryUnavailableError(f"no registry public key configured for {agency}")
         if not self.breakers.allow(agency):
+            EVIDENCE_FETCH_ERRORS.labels(agency=agency, reason="circuit_open").inc()
             raise RegistryUnavailableError(f"{agency}: circuit open")
 
         request_id = uuid.uuid4().hex
@@ -204,6 +207,8 @@ class Exchange:
                     "X-Petition-Id": request.petition_id,
                     "X-Consent-Ref": request.consent_id or "",
                     "X-Acting-User": request.acting_user,
+                    # The portal request (or worker job) this read belongs to, for the logs.
+                    CORRELATION_HEADER: current_request_id() or request_id,
                 },
                 timeout=self.timeouts.get(agency, self.timeout_seconds),
             )
@@ -211,6 +216,7 @@ class Exchange:
             response = self._send(http_request)
         except httpx.HTTPError as exc:
             self.breakers.record_failure(agency)
+            EVIDENCE_FETCH_ERRORS.labels(agency=agency, reason=type(exc).__name__).inc()
             message.duration_ms = int((time.perf_counter() - started) * 1000)
             db.add(message)
             raise RegistryUnavailableError(f"{agency}: {type(exc).__name__}") from exc
@@ -225,7 +231,15 @@ class Exchange:
         transient = response.status_code >= 500 or response.status_code in (408, 429)
         if transient:
             self.breakers.record_failure(agency)
+            EVIDENCE_FETCH_ERRORS.labels(agency=agency, reason=f"http_{response.status_code}").inc()
             raise RegistryUnavailableError(f"{agency}: HTTP {response.status_code}")
+        if response.status_code == 200 and not _is_json_object(response):
+            # Garbage (a proxy's HTML page, a truncated body) is no registry answer, signed or
+            # not, and nothing anyone could act on: a registry answering only this is as down
+            # as one that times out, so it counts towards opening the circuit.
+            self.breakers.record_failure(agency)
+            EVIDENCE_FETCH_ERRORS.labels(agency=agency, reason="garbage").inc()
+            raise RegistryUnavailableError(f"{agency}: answered something that is not the contract")
         self.breakers.record_success(agency)
         not_found = response.status_code == 404 and _error_code(response) == "not_found"
         if response.status_code == 200 or not_found:
@@ -266,6 +280,7 @@ class Exchange:
             verify_response(response, key=key, body=response.content)
         except SignatureError as exc:
             message.response_signature = "invalid"
+            EVIDENCE_FETCH_ERRORS.labels(agency=message.agency, reason="bad_signature").inc()
             logger.warning(
                 "exchange security event: answer from %s to request %s failed its signature "
                 "check (%s); the petition goes to review",
@@ -285,6 +300,13 @@ def _error_code(response: httpx.Response) -> str:
     except ValueError:
         return ""
     return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+
+def _is_json_object(response: httpx.Response) -> bool:
+    try:
+        return isinstance(json.loads(response.content), dict)
+    except ValueError:  # not JSON, or not UTF-8
+        return False
 
 
 def _answered_fields(response: httpx.Response) -> dict[str, Any]:

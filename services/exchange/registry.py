@@ -72,6 +72,7 @@ class ReceivedQuery:
     status_code: int
     kind: str = "query"  # or "match"
     acting_user: str = ""  # who filed the petition: "citizen:<id>" or "officer:<id>"
+    correlation_id: str = ""  # the portal request or worker job behind it (X-Correlation-ID)
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,20 @@ def create_registry_app(
                 status_code=status_code,
                 kind=kind,
                 acting_user=headers.get("X-Acting-User", ""),
+                correlation_id=headers.get("X-Correlation-ID", ""),
             )
+        )
+        logger.info(
+            "%s registry answered %s %s: %s",
+            agency,
+            kind,
+            dataset,
+            status_code,
+            extra={
+                "registry_request_id": request_id,
+                "correlation_id": headers.get("X-Correlation-ID", ""),
+                "petition_id": headers.get("X-Petition-Id", ""),
+            },
         )
         return signed(request, content, status_code, echo, verified=verified)
 

@@ -173,3 +173,9 @@ class MessageInvalidError(BadRequestError):
     code = "message_invalid"
     default_th = "กรุณาเขียนข้อความ (ไม่เกิน 2,000 ตัวอักษร)"
     default_en = "Please write a message (at most 2,000 characters)"
+
+
+class CertificateDataError(ValueError):
+    """The registers' data cannot make the certificate asked for (no record of the tax year,
+    not resident): not a passing fault, so processing hands the petition to an officer rather
+    than retrying."""

@@ -29,8 +29,15 @@ def run_housekeeping(engine: Engine, ctx: ProcessingContext, *, now: datetime) -
 
 
 def _tasks() -> list:  # type: ignore[type-arg]
+    from services.audit.service import prune_sealed_pending, seal_audit_events
     from services.notifications.delivery import deliver_notifications
     from services.petitions.claims import release_stale_claims
     from services.petitions.deadlines import escalate_deadlines
 
-    return [escalate_deadlines, release_stale_claims, deliver_notifications]
+    return [
+        escalate_deadlines,
+        release_stale_claims,
+        deliver_notifications,
+        seal_audit_events,  # last: seals what the tasks above recorded
+        prune_sealed_pending,
+    ]

@@ -33,7 +33,9 @@ from services.exchange.errors import (
     SubjectNotFoundError,
 )
 from services.notifications.providers import NotificationProviders
+from services.payments.service import create_or_get_payment_for_document
 from services.petitions.casework_models import DecisionKind, PetitionDecision
+from services.petitions.errors import CertificateDataError
 from services.petitions.models import (
     FINAL_STATES,
     Consent,
@@ -60,6 +62,8 @@ class ProcessingContext:
     # Where queued e-mails and SMS go (services.notifications.delivery); None: files under
     # data_dir/outbox.
     notifications: NotificationProviders | None = None
+    # How long a worker holds a claimed job before another may take it over (settings).
+    job_lease_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,16 @@ def advance_petition(db: Session, *, petition_id: str, ctx: ProcessingContext) -
         return DONE
     if petition.state == PetitionState.APPROVED:
         if service.outcome == "certificate" and service.certificate is not None:
-            _issue_certificate(db, petition, service, ctx)
+            _lock_for_issuing(db, petition)
+            if petition.state != PetitionState.APPROVED:
+                return CONTINUE  # issued by a worker we waited for
+            try:
+                _issue_certificate(db, petition, service, ctx)
+            except CertificateDataError as exc:
+                # Retrying cannot help (the register holds what it holds): an officer decides.
+                note = f"The register's data cannot make this certificate: {exc}"
+                send_to_review(db, petition_id=petition.id, note=note)
+                return ProcessingResult(Outcome.DONE, note)
         change_state(db, petition, PetitionState.ISSUED, actor="system")
         return DONE
     return DONE  # in review, or waiting for the citizen or an approver: a person acts next
@@ -300,6 +313,17 @@ def _approving_officer(db: Session, petition: Petition) -> IssuedBy | None:
     )
 
 
+def _lock_for_issuing(db: Session, petition: Petition) -> None:
+    """Takes the petition's row lock (PostgreSQL) until the step commits, re-reading it.
+
+    Two workers issue for one petition only if one outlived its job lease; the second then
+    waits here for the first to commit (it finds the document) or to die (its connection
+    drops, and the files it left are removed by documents.service). SQLite has no row locks
+    and serialises writers later, at the document's INSERT.
+    """
+    db.refresh(petition, with_for_update=True)
+
+
 def _issue_certificate(
     db: Session,
     petition: Petition,
@@ -314,15 +338,19 @@ def _issue_certificate(
     A reissue (`replaces` set, services.petitions.reissue) passes freshly read `evidence`; its
     document has no petition of its own (the first document keeps the unique `petition_id`).
     """
+    _lock_for_issuing(db, petition)
     certificate = service.certificate
     agency = get_agency(service.agency)
     citizen = db.get(Citizen, petition.citizen_id)
     assert certificate is not None and agency is not None and citizen is not None
-    context = CERTIFICATE_CONTEXTS[certificate.template](
-        evidence=petition.evidence if evidence is None else evidence,
-        holder=holder_of(citizen),
-        answers=petition.answers,
-    )
+    try:
+        context = CERTIFICATE_CONTEXTS[certificate.template](
+            evidence=petition.evidence if evidence is None else evidence,
+            holder=holder_of(citizen),
+            answers=petition.answers,
+        )
+    except ValueError as exc:  # the contexts' contract: the register cannot vouch for this
+        raise CertificateDataError(str(exc)) from exc
     context.setdefault("holder", holder_of(citizen))
     context["agency"] = agency.letterhead()
     holder = context["holder"]
@@ -354,4 +382,6 @@ def _issue_certificate(
     if replaces is None:
         petition.document_number = document.number
         db.add(petition)
+        # A fee is due on the document (or waived) from the moment it exists: same transaction.
+        create_or_get_payment_for_document(db, document=document, channel=petition.channel)
     return document

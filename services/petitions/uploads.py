@@ -1,5 +1,8 @@
-"""Files citizens upload with a petition: type checked by content, size-limited, kept outside
-the web root under random names, and readable only through the petition's authorisation."""
+"""Files citizens upload with a petition: type checked by content (the browser's Content-Type
+and the file name are never trusted), size-limited, PDFs looked through for active content and
+decompression bombs (`portal.uploads.inspect_pdf`), kept outside the web root under random
+names, and readable only through the petition's authorisation. The name the citizen gave is
+kept for display only, cleaned of paths and control characters (NUL, bidi overrides)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from portal.db import remove_on_rollback
+from portal.uploads import PdfRefusedError, inspect_pdf
 from services.petitions.errors import UploadRejectedError
 from services.petitions.models import EvidenceUpload
 
@@ -67,6 +71,14 @@ def check_upload(item: str, received: ReceivedFile, *, limit: int) -> str:
     content_type = sniff_type(received.data)
     if content_type is None:
         raise UploadRejectedError(item=item, reason="type")
+    if content_type == "application/pdf":
+        # Officers open these: no scripts or automatic actions, no decompression bombs.
+        try:
+            inspect_pdf(received.data)
+        except PdfRefusedError as refused:
+            raise UploadRejectedError(
+                refused.message_en, refused.message_th, item=item, **refused.details
+            ) from refused
     return content_type
 
 

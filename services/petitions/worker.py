@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from portal.db import session_scope, utcnow
+from portal.observability import log_context, new_request_id, request_id_scope
+from services.audit.service import seal_all
 from services.petitions.housekeeping import run_housekeeping
 from services.petitions.models import JobState, PetitionJob
 from services.petitions.processing import (
@@ -37,6 +40,8 @@ LEASE = timedelta(minutes=5)
 BACKOFF_SECONDS = (5, 15, 60, 300, 900, 3600)
 MAX_ATTEMPTS = 30
 HOUSEKEEPING_SECONDS = 5
+# How often a worker links recorded audit events into the chain (ADR 0007, issue 8 update).
+AUDIT_SEAL_SECONDS = 1.0
 MAX_STEPS = 50  # far more than any service has; stops a state machine bug from spinning
 
 
@@ -59,8 +64,8 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def claim_next_job(engine: Engine) -> ClaimedJob | None:
-    """Claims one due job, or None when nothing is due."""
+def claim_next_job(engine: Engine, *, lease: timedelta = LEASE) -> ClaimedJob | None:
+    """Claims one due job for `lease`, or None when nothing is due."""
     with session_scope(engine) as db:
         now = utcnow()
         candidates = db.exec(
@@ -71,7 +76,7 @@ def claim_next_job(engine: Engine) -> ClaimedJob | None:
             .with_for_update(skip_locked=True)
         ).all()
         for job_id in candidates:
-            lease_until = now + LEASE
+            lease_until = now + lease
             result = db.exec(  # type: ignore[call-overload]
                 update(PetitionJob)
                 .where(col(PetitionJob.id) == job_id, _claimable(now))
@@ -132,9 +137,19 @@ def process_petition(engine: Engine, petition_id: str, ctx: ProcessingContext) -
 
 def run_next_job(engine: Engine, ctx: ProcessingContext) -> bool:
     """Runs one due job; False when there was none. Never raises for a job's own failure."""
-    job = claim_next_job(engine)
+    job = claim_next_job(engine, lease=timedelta(seconds=ctx.job_lease_seconds))
     if job is None:
         return False
+    # Every log line of the job (and the registries' logs, via the exchange's correlation
+    # header) names the job and its petition.
+    with (
+        request_id_scope(f"job-{job.id}-{new_request_id()[:8]}"),
+        log_context(petition_id=job.petition_id, job_id=job.id),
+    ):
+        return _run_claimed_job(engine, job, ctx)
+
+
+def _run_claimed_job(engine: Engine, job: ClaimedJob, ctx: ProcessingContext) -> bool:
     try:
         if job.kind.startswith(REISSUE_PREFIX):
             result = run_reissue(engine, job.kind.removeprefix(REISSUE_PREFIX), ctx)
@@ -167,6 +182,7 @@ class BackgroundWorker(threading.Thread):
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._last_housekeeping: datetime | None = None
+        self._last_seal = 0.0
 
     def notify(self) -> None:
         self._wake.set()
@@ -185,9 +201,22 @@ class BackgroundWorker(threading.Thread):
             except Exception:  # database briefly unreachable: wait and try again
                 log.exception("worker loop error")
                 worked = False
+            self._seal_audit_when_due()
             if not worked:
                 self._housekeeping_when_due()
-                self._wake.wait(self.poll_seconds)
+                self._wake.wait(min(self.poll_seconds, AUDIT_SEAL_SECONDS))
+
+    def _seal_audit_when_due(self) -> None:
+        """Seals recorded audit events about every second, busy or idle: recording takes no
+        lock, so some process must link them into the chain (several workers take turns on
+        the chain's tail lock)."""
+        if time.monotonic() - self._last_seal < AUDIT_SEAL_SECONDS:
+            return
+        self._last_seal = time.monotonic()
+        try:
+            seal_all(self.engine)
+        except Exception:
+            log.exception("sealing audit events failed; retrying in a second")
 
     def _housekeeping_when_due(self) -> None:
         now = utcnow()

@@ -57,7 +57,12 @@ def test_citizen_routes_require_a_signed_in_citizen():
 
 
 # Machine protocols, not forms: no cookies are read, nothing changes for a signed-in person.
-NOT_FORMS = {"/pki/tsa"}  # RFC 3161 timestamp requests (application/timestamp-query)
+NOT_FORMS = {
+    "/pki/tsa",  # RFC 3161 timestamp requests (application/timestamp-query)
+    # The kiosk print agent: JSON with a bearer credential, no cookie (portal/web/kiosk_agent.py).
+    "/kiosk/agent/jobs/{print_id}",
+    "/kiosk/agent/status",
+}
 
 
 def test_every_html_form_post_checks_csrf():

@@ -13,6 +13,7 @@ def routers() -> list[APIRouter]:
         data_access,
         documents,
         mailbox,
+        payments,
         petitions,
         services,
         statistics,
@@ -27,4 +28,6 @@ def routers() -> list[APIRouter]:
         mailbox.router,
         verify.router,
         statistics.router,
+        payments.public,
+        payments.router,
     ]

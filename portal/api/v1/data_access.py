@@ -7,10 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from portal.api.v1.responses import CITIZEN_ERRORS, error_responses
 from portal.deps import ApiCitizen, Db
 from services.exchange.queries import list_data_access
 
-router = APIRouter(prefix="/api/v1", tags=["citizen"])
+router = APIRouter(prefix="/api/v1", tags=["citizen"], responses=error_responses(*CITIZEN_ERRORS))
 
 
 class DataAccessPublic(BaseModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portal.api.v1.responses import CITIZEN_ERRORS, error_responses
 from portal.deps import ApiCitizen, Db
 from services.mailbox.models import MailboxMessagePublic
 from services.mailbox.queries import list_messages
 
-router = APIRouter(prefix="/api/v1", tags=["citizen"])
+router = APIRouter(prefix="/api/v1", tags=["citizen"], responses=error_responses(*CITIZEN_ERRORS))
 
 
 @router.get("/me/mailbox", response_model=list[MailboxMessagePublic])

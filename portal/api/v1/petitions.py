@@ -8,17 +8,28 @@ from fastapi import APIRouter, Header, Request
 
 from identity.delegation.errors import NoActiveDelegationError
 from identity.sessions import get_citizen_by_national_id
+from portal.api.v1.responses import CITIZEN_ERRORS, error_responses
 from portal.app import notify_worker
 from portal.deps import ApiCitizen, Db
+from portal.ratelimit import enforce_submission_limits
 from services.catalogue.service import get_catalogue
 from services.petitions.models import PetitionCreate, PetitionPublic
 from services.petitions.queries import get_citizen_petition, list_citizen_petitions
 from services.petitions.service import submit_petition
 
-router = APIRouter(prefix="/api/v1", tags=["citizen"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["citizen"],
+    responses=error_responses(*CITIZEN_ERRORS, 400, 403, 409),
+)
 
 
-@router.post("/petitions", response_model=PetitionPublic, status_code=202)
+@router.post(
+    "/petitions",
+    response_model=PetitionPublic,
+    status_code=202,
+    responses={429: {"description": "too many submissions; see Retry-After"}},
+)
 def create_petition(
     request: Request,
     body: PetitionCreate,
@@ -31,7 +42,9 @@ def create_petition(
     Send an `Idempotency-Key` header: a retry with the same key returns the same petition.
     `on_behalf_of` files for someone who gave the caller a delegation covering the service
     (403 otherwise); the petition is theirs, and records the caller as the one who filed it.
+    429 with `Retry-After` past the per-address or per-account submission rate.
     """
+    enforce_submission_limits(request, citizen_id=citizen.id)
     grantor = None
     if body.on_behalf_of:
         grantor = get_citizen_by_national_id(db, national_id=body.on_behalf_of)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from portal.api.v1.responses import error_responses
 from portal.web.catalogue import (
     MAX_QUERY,
     CatalogueDep,
@@ -24,7 +25,7 @@ from services.catalogue.definitions import (
     Text,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["public"])
+router = APIRouter(prefix="/api/v1", tags=["public"], responses=error_responses(404, 422, 503))
 
 CACHE_CONTROL = "public, max-age=300"
 """The catalogue is the same for everyone and changes only with a deployment."""

@@ -8,13 +8,14 @@ from datetime import date, datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
+from portal.api.v1.responses import error_responses
 from portal.db import utcnow
-from portal.deps import Db
+from portal.deps import ReadDb
 from portal.web.statistics import PUBLIC_CACHE, etagged, public_period, public_rows, service_names
 from services.catalogue.definitions import Text
 from services.petitions.stats import MIN_PUBLIC_COUNT
 
-router = APIRouter(prefix="/api/v1", tags=["public"])
+router = APIRouter(prefix="/api/v1", tags=["public"], responses=error_responses(400, 422, 503))
 
 
 class PeriodPublic(BaseModel):
@@ -45,7 +46,7 @@ class StatisticsPublic(BaseModel):
 
 
 @router.get("/statistics", response_model=StatisticsPublic)
-def get_statistics(request: Request, db: Db, period: str = "30") -> Response:
+def get_statistics(request: Request, db: ReadDb, period: str = "30") -> Response:
     chosen = public_period(period)
     services = []
     for r in public_rows(db, chosen):

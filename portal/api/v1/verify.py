@@ -28,22 +28,29 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from documents.lookup import LookupEntry, match_code, normalise_number
 from documents.qrpayload import load_public_keys, parse_qr_payload, verify_qr_parts
 from documents.verify import NotAPdfError, verify_pdf
-from portal.deps import Db, SettingsDep
-from portal.ratelimit import address_key, rate_limited_body
+from portal.api.v1.responses import error_responses
+from portal.deps import ReadDb, SettingsDep
+from portal.headers import HSTS
+from portal.ratelimit import address_key, hit_async, rate_limited_body
 from portal.uploads import not_a_pdf, read_pdf_upload
 from portal.web.verify import (
     DocumentNotFoundError,
     _read_entry,
     cached_lookup,
-    code_attempts_left,
+    code_attempts_left_async,
     rate_limit,
+    rate_limit_async,
     rate_limited_json,
-    record_wrong_code,
+    record_wrong_code_async,
     upload_view,
     verify_state,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["public"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["public"],
+    responses=error_responses(400, 404, 413, 415, 422, 429, 503),
+)
 log = logging.getLogger(__name__)
 
 BY_NUMBER_PREFIX = "/api/v1/verify/"
@@ -127,12 +134,12 @@ async def verify_number(number: str, request: Request, code: str = "") -> Respon
     Documents issued before check codes verify by number alone. Answers carry an ETag and
     `Cache-Control: public, max-age=5`; a revocation shows within seconds.
     """
-    decision = rate_limit(request)
+    decision = await rate_limit_async(request)
     if not decision.allowed:
         return rate_limited_json(decision)
     number = normalise_number(number)
     state = verify_state(request.app)
-    guard = code_attempts_left(state, number, code)
+    guard = await code_attempts_left_async(state, number, code)
     if not guard.allowed:
         return rate_limited_json(guard)
     entry = await cached_lookup(request, number)
@@ -140,7 +147,7 @@ async def verify_number(number: str, request: Request, code: str = "") -> Respon
         entry, code, max_age=state.max_age,
         if_none_match=request.headers.get("if-none-match"),
     )  # fmt: skip
-    record_wrong_code(state, number, code, found=status != 404)
+    await record_wrong_code_async(state, number, code, found=status != 404)
     return Response(body, status_code=status, headers=dict(headers))
 
 
@@ -176,7 +183,7 @@ def number_answer(
 @router.post("/verify", response_model=VerificationPublic, responses={429: {}})
 def verify_upload(
     request: Request,
-    db: Db,
+    db: ReadDb,
     settings: SettingsDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Any:
@@ -210,7 +217,7 @@ async def verify_qr(body: QrRequest, request: Request, settings: SettingsDep) ->
 
     A forged or unknown-key signature answers `genuine: false` without looking anything up.
     """
-    decision = rate_limit(request)
+    decision = await rate_limit_async(request)
     if not decision.allowed:
         return rate_limited_json(decision)
     parsed = parse_qr_payload(body.payload)
@@ -259,6 +266,8 @@ class FastVerifyPath:
             await self.app(scope, receive, send)
             return
         raw = [(k.encode(), v.encode()) for k, v in headers] + _SECURITY_HEADERS
+        if scope["app"].state.settings.secure_cookies:
+            raw.append((b"strict-transport-security", HSTS.encode()))
         raw.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send(
@@ -269,12 +278,12 @@ class FastVerifyPath:
         app = scope["app"]
         state = verify_state(app)
         client = scope.get("client")
-        decision = state.limiter.hit(address_key(client[0]) if client else "unknown")
+        decision = await hit_async(state.limiter, address_key(client[0]) if client else "unknown")
         query = scope.get("query_string", b"")
         code = parse_qs(query.decode("latin-1")).get("code", [""])[0] if query else ""
         number = normalise_number(number)
         if decision.allowed:
-            decision = code_attempts_left(state, number, code)
+            decision = await code_attempts_left_async(state, number, code)
         if not decision.allowed:
             import json
 
@@ -289,7 +298,7 @@ class FastVerifyPath:
             entry = await run_in_threadpool(_read_entry, app, number)
             state.cache.put(number, entry)
         answer = number_answer(entry, code, max_age=state.max_age, if_none_match=if_none_match)
-        record_wrong_code(state, number, code, found=answer[0] != 404)
+        await record_wrong_code_async(state, number, code, found=answer[0] != 404)
         return answer
 
 
@@ -297,4 +306,6 @@ _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
+    # A JSON answer loads nothing and may be framed by nobody.
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]

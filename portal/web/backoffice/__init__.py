@@ -5,6 +5,7 @@
 3. `actions` — decisions, supplement requests, transfers, notes, the message thread.
 4. `dashboard` — supervisors' figures and CSV exports.
 5. `admin` — the holiday calendar and other administration.
+6. `kiosks` — kiosks: registration, status, prints per day, disable and enable.
 """
 
 from fastapi import APIRouter
@@ -19,6 +20,13 @@ __all__ = ["OFFICER_COOKIE", "CurrentOfficer", "install_backoffice_error_handler
 
 
 def routers() -> list[APIRouter]:
-    from portal.web.backoffice import actions, admin, dashboard, queue, signin
+    from portal.web.backoffice import actions, admin, dashboard, kiosks, queue, signin
 
-    return [signin.router, queue.router, actions.router, dashboard.router, admin.router]
+    return [
+        signin.router,
+        queue.router,
+        actions.router,
+        dashboard.router,
+        admin.router,
+        kiosks.router,
+    ]

@@ -37,6 +37,7 @@ from identity.oidc import RelyingParty, safe_next_url
 from portal.csrf import CsrfProtected
 from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
+from portal.ratelimit import Limits, enforce_rate_limit
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.auth import redirect_to_provider
@@ -148,6 +149,7 @@ def _set_session_cookie(response: Response, token: str, settings: Settings) -> N
 
 @router.get("/login")
 def login(request: Request, db: Db, settings: SettingsDep, next: str = HOME) -> RedirectResponse:
+    enforce_rate_limit(request, by_address=Limits.SIGNIN)
     return redirect_to_provider(
         backoffice_relying_party(request),
         db,
@@ -235,6 +237,8 @@ def second_factor_submit(
 ) -> Response:
     session, officer = signed_in
     if session.second_factor_at is None:
+        # Per officer, whatever the address: a stolen first factor cannot try codes quickly.
+        enforce_rate_limit(request, by_account=(Limits.SECOND_FACTOR, f"officer:{officer.id}"))
         try:
             if officer.totp_confirmed_at is None:
                 confirm_totp(

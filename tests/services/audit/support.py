@@ -7,10 +7,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from services.audit.models import AuditEvent
-from services.audit.service import record_event
+from services.audit.models import AuditEvent, AuditPending
+from services.audit.service import record_event, seal_all
 
 # The trigger of migration 0010 on SQLite (SQLite cannot disable a trigger, only drop it).
 SQLITE_TRIGGER = """
@@ -21,8 +21,23 @@ END
 """
 
 
+def sealed(db: Session, *pending: AuditPending) -> list[AuditEvent]:
+    """Commits, seals everything pending, and returns the events that sealed these rows."""
+    db.commit()
+    seal_all(db.get_bind())  # type: ignore[arg-type]
+    ids = [row.id for row in pending]
+    events = db.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.pending_id).in_(ids))
+        .execution_options(populate_existing=True)
+    ).all()
+    by_pending = {event.pending_id: event for event in events}
+    return [by_pending[i] for i in ids]
+
+
 def record_many(db: Session, count: int, **overrides: object) -> list[AuditEvent]:
-    events = [
+    """Records `count` events, commits and seals them; returns the sealed events in order."""
+    pending = [
         record_event(
             db,
             **{  # type: ignore[arg-type]
@@ -36,8 +51,7 @@ def record_many(db: Session, count: int, **overrides: object) -> list[AuditEvent
         )
         for index in range(count)
     ]
-    db.commit()
-    return events
+    return sealed(db, *pending)
 
 
 @contextmanager

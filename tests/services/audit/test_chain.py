@@ -18,7 +18,7 @@ from services.audit.service import (
     record_event,
 )
 from services.audit.verify import verify_chain
-from tests.services.audit.support import record_many, tampering
+from tests.services.audit.support import record_many, sealed, tampering
 
 
 def test_an_empty_chain_verifies(db: Session):
@@ -71,15 +71,17 @@ def test_the_hash_covers_every_field():
 
 
 def test_details_are_stored_as_the_json_that_was_hashed(db: Session):
-    event = record_event(
+    [event] = sealed(
         db,
-        actor="system",
-        action="test.event",
-        object_type="petition",
-        object_id=42,
-        details={"when": date(2026, 11, 21), "state": "approved", "ids": (1, 2)},
+        record_event(
+            db,
+            actor="system",
+            action="test.event",
+            object_type="petition",
+            object_id=42,
+            details={"when": date(2026, 11, 21), "state": "approved", "ids": (1, 2)},
+        ),
     )
-    db.commit()
     assert event.object_id == "42"
     assert event.details == {"when": "2026-11-21", "state": "approved", "ids": [1, 2]}
     assert verify_chain(db).ok
@@ -92,7 +94,7 @@ def test_a_day_starts_from_the_previous_days_head(db: Session):
     second = record_event(
         db, actor="system", action="a", object_type="t", object_id=2, at=before + timedelta(6e-6)
     )
-    db.commit()
+    first, second = sealed(db, first, second)
     assert (first.day, second.day) == (date(2026, 11, 21), date(2026, 11, 22))
     heads = db.exec(select(AuditChainHead).order_by(AuditChainHead.day)).all()
     assert [(h.day, h.event_count, h.first_seq, h.last_seq) for h in heads] == [
@@ -111,7 +113,7 @@ def test_a_late_clock_never_moves_the_day_back(db: Session):
     behind = record_event(
         db, actor="s", action="a", object_type="t", object_id=2, at=late - timedelta(days=1)
     )
-    db.commit()
+    [behind] = sealed(db, behind)
     assert behind.day == chain_day(late)
     assert verify_chain(db).ok
 
@@ -132,7 +134,7 @@ def test_list_events_for_gives_one_objects_trail_in_order(db: Session):
     record_event(
         db, actor="officer:1", action="petition.view", object_type="petition", object_id="x"
     )
-    db.commit()
+    sealed(db)
     trail = list_events_for(db, object_type="petition", object_id="x")
     assert [e.action for e in trail] == ["petition.claim", "petition.view"]
 
@@ -142,7 +144,7 @@ def test_a_rolled_back_transaction_leaves_no_link(db: Session, clean_engine):
     record_event(db, actor="s", action="gone", object_type="t", object_id=1)
     db.rollback()
     record_event(db, actor="s", action="kept", object_type="t", object_id=1)
-    db.commit()
+    sealed(db)
     assert [e.seq for e in db.exec(select(AuditEvent).order_by(AuditEvent.seq))] == [1, 2, 3]
     assert verify_chain(db).ok
 
@@ -214,7 +216,7 @@ class TestTampering:
         last = record_event(
             db, actor="s", action="a", object_type="t", object_id=2, at=first_day + timedelta(1)
         )
-        db.commit()
+        [last] = sealed(db, last)
         with tampering(clean_engine) as conn:
             conn.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": last.id})
         broken = verify_chain(db).first_break

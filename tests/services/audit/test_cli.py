@@ -95,3 +95,26 @@ def test_kiosks_add_prints_a_code_that_activates_the_kiosk_and_disable_ends_it(d
     assert disabled.output.strip().endswith("Kiosk 1 · Office")
     db.expire_all()
     assert kiosks.authenticate_device(db, credential) is None
+
+
+def test_verify_seals_waiting_events_and_exits_3_when_they_waited_too_long(db: Session, portal):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from services.audit import service as audit
+
+    audit.seal_after_commit(False)
+    try:
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        audit.record_event(db, actor="s", action="a", object_type="t", object_id=1, at=an_hour_ago)
+        db.commit()
+    finally:
+        audit.seal_after_commit(True)
+    result = portal("audit", "verify", "--no-seal")
+    assert result.exit_code == 3, result.output
+    assert "audit chain intact: 0 events" in result.output
+    assert "1 older than 5 min" in result.output and "is a worker running?" in result.output
+    result = portal("audit", "verify")
+    assert result.exit_code == 3 and "1 event over 1 day" in result.output  # sealed now
+    result = portal("audit", "verify")
+    assert result.exit_code == 0 and "no events waiting to be sealed" in result.output

@@ -19,8 +19,10 @@ from services.petitions.approvals import decide_approval
 from services.petitions.bundles import submit_bundle
 from services.petitions.models import (
     EvidenceUpload,
+    JobState,
     Petition,
     PetitionApproval,
+    PetitionEvent,
     PetitionJob,
     PetitionState,
 )
@@ -438,3 +440,43 @@ class TestDefinitionSnapshot:
         ctx = context_for(registry_answering(population_answer(people[0])), data_dir)
         run_until_idle(clean_engine, ctx)
         assert reload(db, petition).state == PetitionState.IN_REVIEW
+
+
+class TestCertificateTheRegisterCannotVouchFor:
+    def test_an_approved_petition_goes_back_to_an_officer_at_once_not_into_retries(
+        self, db: Session, clean_engine, people, tmp_path
+    ):
+        """An officer approved a certificate of tax residence for a year the Revenue
+        Department holds no record of: retrying cannot help, so the officer gets it back."""
+        citizen = create_citizen(db, people[0])
+        petition = Petition(
+            citizen_id=citizen.id,  # type: ignore[arg-type]
+            service_code="rd.tax-residence-certificate",
+            service_version=1,
+            agency="rd",
+            definition=get_catalogue()
+            .get("rd.tax-residence-certificate")
+            .model_dump(mode="json", by_alias=True),
+            state=PetitionState.APPROVED,
+            answers={"tax_year": "2401", "country": "Japan"},
+            evidence={
+                "rd.taxpayer": {"residence": [{"tax_year": "2567", "resident": "yes"}]},
+                "dopa.population": {"address": {}},
+            },
+        )
+        db.add(petition)
+        db.add(PetitionJob(petition_id=petition.id, kind="process"))
+        db.commit()
+
+        run_until_idle(clean_engine, ctx_with(FakeExchange(), tmp_path))
+
+        db.expire_all()
+        found = db.get(Petition, petition.id)
+        assert found is not None and found.state == PetitionState.IN_REVIEW
+        assert found.document_number is None
+        job = db.exec(select(PetitionJob).where(PetitionJob.petition_id == petition.id)).one()
+        assert job.state == JobState.DONE and job.attempts == 1  # finished, not to be retried
+        events = db.exec(
+            select(PetitionEvent).where(PetitionEvent.petition_id == petition.id)
+        ).all()
+        assert "no residence record for tax year 2401" in events[-1].note
