@@ -4,7 +4,8 @@ Most lines of a certificate are the same from one certificate to the next (label
 the seal statement, the footer, the agency's address). WeasyPrint 70 asks Pango for each of
 them twice per render: once to find where the line breaks (`split_first_line`) and again
 when drawing (`Layout.reactivate` builds a new Pango layout and reshapes the line). Together
-the two memos save about 5 ms of a 30 ms render (A/B, a different certificate every run). Two memos skip that work for a line already seen with the same style:
+the two memos save about 5 ms of a 30 ms render (A/B, a different certificate every run).
+Two memos skip that work for a line already seen with the same style:
 
 - **line breaking** (`_memo_split_first_line`): the result of WeasyPrint's
   `split_first_line` keyed by the text, the width, the other arguments and every style

@@ -32,6 +32,7 @@ from portal.etags import CatalogueETags
 from portal.headers import HSTS
 from portal.i18n import LANG_COOKIE, current_language, pick_language
 from portal.observability import RequestIds
+from portal.runtime import tune_garbage_collector
 from portal.settings import Settings, get_settings
 from portal.templating import STATIC_DIR, HashedStaticFiles, render
 from portal.uploads import (
@@ -213,6 +214,7 @@ def create_app(
     """Builds the portal. The HTTP clients can be injected (tests), otherwise real ones are made."""
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tune_garbage_collector()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -205,11 +205,14 @@ def scrape(engine: Engine) -> bytes:
     return body + generate_latest(queues)
 
 
-def may_scrape(request: Request, token: str) -> bool:
-    """A bearer of the configured token; with none configured, a loopback client only."""
+def may_scrape(request: Request, token: str, *, production: bool = False) -> bool:
+    """A bearer of the configured token; with none configured, a loopback client only, and
+    in production nobody (behind a proxy on the same host every client looks like loopback)."""
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    if production:
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -223,7 +226,8 @@ router = APIRouter(tags=["public"], include_in_schema=False)
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
     """Prometheus scrape target (not listed; 404 to anyone who may not scrape)."""
-    if not may_scrape(request, request.app.state.settings.metrics_token):
+    settings = request.app.state.settings
+    if not may_scrape(request, settings.metrics_token, production=settings.is_production):
         raise NotFoundError()
     engine = getattr(request.app.state, "engine", None)
     return Response(

@@ -141,6 +141,7 @@ _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]*)")
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _OPEN_ACTION = re.compile(rb"/OpenAction\s*(<<|\d+\s+\d+\s+R)")
 _FILTERS = ("FlateDecode", "Fl", "ASCIIHexDecode", "AHx", "ASCII85Decode", "A85")
+_OBJECT_HEADER = re.compile(rb"(?<![0-9])\d+\s+\d+\s+obj\b")
 
 
 class PdfRefusedError(BadRequestError):
@@ -164,6 +165,16 @@ def pdf_active_content(names: Iterable[str]) -> PdfRefusedError:
         "with “Print to PDF” and attach that copy",
         "ไฟล์ PDF นี้มีจาวาสคริปต์หรือคำสั่งที่ทำงานเองเมื่อเปิดไฟล์ กรุณาบันทึกใหม่ด้วย “พิมพ์เป็น PDF” แล้วแนบไฟล์นั้นแทน",
         reason="pdf_active_content",
+        found=sorted(set(names)),
+    )
+
+
+def pdf_unreadable(names: Iterable[str]) -> PdfRefusedError:
+    return PdfRefusedError(
+        "The PDF is encrypted or compressed in a way the portal cannot check; please save it "
+        "again with “Print to PDF” and attach that copy",
+        "ไฟล์ PDF นี้เข้ารหัสหรือบีบอัดในแบบที่พอร์ทัลตรวจสอบไม่ได้ กรุณาบันทึกใหม่ด้วย “พิมพ์เป็น PDF” แล้วแนบไฟล์นั้นแทน",
+        reason="pdf_unreadable",
         found=sorted(set(names)),
     )
 
@@ -233,12 +244,18 @@ def _stream_filters(head: bytes) -> list[str]:
     return [m.group(1).decode("latin-1") for m in _NAME.finditer(found.group(1))]
 
 
+def _readable(filters: list[str], dictionary: bytes) -> bool:
+    """Whether `_decoded` undoes every filter of this stream (no predictor, no LZW...)."""
+    return all(kind in _FILTERS for kind in filters) and b"/Predictor" not in dictionary
+
+
 def inspect_pdf(data: bytes, *, allow_active_content: bool = False) -> None:
     """Refuses a PDF whose streams expand past `MAX_INFLATED_BYTES` in all, or (unless
     `allow_active_content`) one carrying scripts or automatic actions. See the module's
     docstring for what is looked at and why refusing beats sanitising."""
     budget = [MAX_INFLATED_BYTES]
     outside: list[bytes] = []  # dictionaries and other PDF syntax, outside stream data
+    unreadable: set[str] = set()
     position = 0
     for opening in _STREAM.finditer(data):
         if opening.start() < position:
@@ -247,7 +264,8 @@ def inspect_pdf(data: bytes, *, allow_active_content: bool = False) -> None:
         if not head.rstrip().endswith(b">>"):
             continue  # the word in a string or a comment, not a stream keyword
         start = opening.end()
-        dictionary = _unescape(head[head.rfind(b"obj") + 3 :] if b"obj" in head else head)
+        headers = list(_OBJECT_HEADER.finditer(head))  # "12 0 obj", not "obj" in a string
+        dictionary = _unescape(head[headers[-1].end() :] if headers else head)
         length = _LENGTH.findall(dictionary)
         end = start + int(length[-1]) if length else -1
         if end < 0 or end > len(data) or not _ENDSTREAM.match(data, end):
@@ -255,7 +273,11 @@ def inspect_pdf(data: bytes, *, allow_active_content: bool = False) -> None:
             end = following.start() if following else len(data)
         outside.append(data[position:start])
         is_object_stream = "ObjStm" in _names(dictionary)
-        decoded = _decoded(data[start:end], _stream_filters(dictionary), budget)
+        filters = _stream_filters(dictionary)
+        if is_object_stream and not _readable(filters, dictionary):
+            # Objects we cannot read could hide anything: refuse rather than guess.
+            unreadable.add("ObjStm")
+        decoded = _decoded(data[start:end], filters, budget)
         if is_object_stream and not allow_active_content:
             outside.append(b"".join(decoded))
         else:
@@ -266,7 +288,12 @@ def inspect_pdf(data: bytes, *, allow_active_content: bool = False) -> None:
     if allow_active_content:
         return
     syntax = _unescape(b"\n".join(outside))
-    active = _names(syntax) & ACTIVE_NAMES
+    names = _names(syntax)
+    if "Encrypt" in names:
+        unreadable.add("Encrypt")  # encrypted objects cannot be looked into
+    if unreadable:
+        raise pdf_unreadable(unreadable)
+    active = names & ACTIVE_NAMES
     if _OPEN_ACTION.search(syntax):
         active.add("OpenAction")
     if active:

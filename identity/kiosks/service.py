@@ -270,7 +270,9 @@ def agent_credential_for(device: KioskDevice, *, secret_key: str) -> str:
 def authenticate_agent(db: Session, credential: str | None, *, secret_key: str) -> KioskDevice:
     """The active, activated kiosk whose agent presents `credential`."""
     device_part, _, _ = (credential or "").partition(".")
-    device = db.get(KioskDevice, int(device_part)) if device_part.isdigit() else None
+    # ASCII digits only, within an INTEGER id: "²" is a digit to str.isdigit, not to int().
+    readable = re.fullmatch(r"[0-9]{1,10}", device_part) and int(device_part) < 2**31
+    device = db.get(KioskDevice, int(device_part)) if readable else None
     if (
         device is None
         or device.disabled_at is not None

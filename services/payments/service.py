@@ -34,25 +34,44 @@ from services.petitions.models import Petition
 _MAX_CHAIN = 100  # as documents.wallet: a longer reissue chain is a data error
 
 
-def payment_for_document(db: Session, *, document_id: int) -> Payment | None:
-    """The payment that decides whether this document is released, or None (no fee).
+class _ChainUnresolved(Exception):
+    """A reissue chain longer than _MAX_CHAIN or naming a document that does not exist."""
 
-    For a reissued document, the payment of the first document of its chain.
-    """
+
+def _chain_payment(db: Session, document_id: int) -> Payment | None:
     document = db.get(Document, document_id)
     for _ in range(_MAX_CHAIN):
         if document is None:
-            return None
+            raise _ChainUnresolved()
         payment = db.exec(select(Payment).where(Payment.document_id == document.id)).first()
         if payment is not None or document.replaces is None:
             return payment
         document = db.exec(select(Document).where(Document.number == document.replaces)).first()
-    return None
+    raise _ChainUnresolved()
+
+
+def payment_for_document(db: Session, *, document_id: int) -> Payment | None:
+    """The payment that decides whether this document is released, or None (no fee, or a
+    chain that cannot be followed: `is_released` then withholds the document).
+
+    For a reissued document, the payment of the first document of its chain.
+    """
+    try:
+        return _chain_payment(db, document_id)
+    except _ChainUnresolved:
+        return None
 
 
 def is_released(db: Session, *, document_id: int) -> bool:
-    """True when the document may be downloaded, shared or printed: no fee, exempt, or paid."""
-    payment = payment_for_document(db, document_id=document_id)
+    """True when the document may be downloaded, shared or printed: no fee, exempt, or paid.
+
+    Fails closed: a reissue chain that cannot be followed to its first document (too long,
+    or broken) withholds the document rather than releasing it as if it had no fee.
+    """
+    try:
+        payment = _chain_payment(db, document_id)
+    except _ChainUnresolved:
+        return False
     return payment is None or payment.status != "pending"
 
 

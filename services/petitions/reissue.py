@@ -40,6 +40,7 @@ from services.exchange.errors import (
 )
 from services.mailbox.models import MessageKind
 from services.mailbox.service import post_to_mailbox
+from services.payments.service import require_released
 from services.petitions.models import JobState, Petition, PetitionJob
 from services.petitions.processing import (
     DONE,
@@ -99,7 +100,8 @@ def request_reissue(
 
     Raises:
         DocumentNotFoundError (also for someone else's), DocumentRevokedError,
-        DocumentSupersededError, NotReissuableError.
+        DocumentSupersededError, NotReissuableError, FeeDueError (a citizen's document whose
+        fee is unpaid: pay first; a reissue follows the first document's payment).
     """
     if citizen_id is None:
         document = get_document_by_number(db, number)
@@ -111,6 +113,8 @@ def request_reissue(
     if pending is not None and pending.state in _OPEN_STATES:
         return ReissueRequest(job=pending, created=False)
     _check_reissuable(document)
+    if citizen_id is not None:
+        require_released(db, document=document)
     petition_id = origin_petition_id(db, document)
     petition = db.get(Petition, petition_id) if petition_id else None
     if petition is None or definition_of(petition).certificate is None:

@@ -120,3 +120,19 @@ def test_the_exchange_passes_the_request_id_and_counts_failures_per_registry(db,
     assert sent[0].headers["X-Correlation-ID"] == "req-abc"
     assert sent[0].headers["X-Request-Id"] != "req-abc"  # the message's own id, signed
     assert errors._value.get() - before == 1
+
+
+def test_in_production_only_a_bearer_of_the_token_may_scrape():
+    """Behind a proxy on the same host every client looks like loopback: in production,
+    with no token configured, nobody scrapes."""
+    from types import SimpleNamespace
+
+    from portal.metrics import may_scrape
+
+    loopback = SimpleNamespace(client=SimpleNamespace(host="127.0.0.1"), headers={})
+    assert may_scrape(loopback, "", production=False)  # type: ignore[arg-type]
+    assert not may_scrape(loopback, "", production=True)  # type: ignore[arg-type]
+    bearer = SimpleNamespace(
+        client=SimpleNamespace(host="203.0.113.9"), headers={"authorization": "Bearer s3cret"}
+    )
+    assert may_scrape(bearer, "s3cret", production=True)  # type: ignore[arg-type]

@@ -121,11 +121,38 @@ HOSTILE = {
     "javascript hidden in a compressed object stream": pdf(
         CATALOG, PAGES, PAGE, CONTENT, object_stream(b"6 0 << /S /JavaScript /JS (x) >>")
     ),
+    "javascript in an object stream whose dictionary says obj": pdf(
+        CATALOG,
+        PAGES,
+        PAGE,
+        CONTENT,
+        stream(b"6 0 << /S /JavaScript /JS (x) >>", b"/Type /ObjStm /N 1 /First 4 /X (obj)"),
+    ),
     "submit form": pdf(
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 5 0 R >> >>",
         PAGES,
         PAGE,
         CONTENT,
+    ),
+}
+
+UNREADABLE = {
+    "an object stream we cannot decode (predictor)": pdf(
+        CATALOG,
+        PAGES,
+        PAGE,
+        CONTENT,
+        stream(b"6 0 << >>", b"/Type /ObjStm /N 1 /First 4 /DecodeParms << /Predictor 12 >>"),
+    ),
+    "an object stream we cannot decode (LZW)": pdf(
+        CATALOG,
+        PAGES,
+        PAGE,
+        CONTENT,
+        stream(b"6 0 << >>", b"/Type /ObjStm /N 1 /First 4 /Filter /LZWDecode", flate=False),
+    ),
+    "encrypted": CLEAN.replace(
+        b"trailer\n<< /Root 1 0 R", b"trailer\n<< /Encrypt 5 0 R /Root 1 0 R"
     ),
 }
 
@@ -194,6 +221,14 @@ class TestInspectPdf:
         assert refused.value.details["reason"] == "pdf_active_content"
         assert "JavaScript" in refused.value.message_en and "จาวาสคริปต์" in refused.value.message_th
         inspect_pdf(HOSTILE[name], allow_active_content=True)  # verification only reads it
+
+    @pytest.mark.parametrize("name", sorted(UNREADABLE))
+    def test_what_cannot_be_looked_into_is_refused(self, name):
+        with pytest.raises(PdfRefusedError) as refused:
+            inspect_pdf(UNREADABLE[name])
+        assert refused.value.details["reason"] == "pdf_unreadable"
+        assert "encrypted" in refused.value.message_en and "เข้ารหัส" in refused.value.message_th
+        inspect_pdf(UNREADABLE[name], allow_active_content=True)  # verification only reads it
 
     @pytest.mark.parametrize("name", BOMB_NAMES)
     def test_a_decompression_bomb_is_refused_quickly(self, name):

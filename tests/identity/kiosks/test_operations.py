@@ -89,7 +89,8 @@ class TestAgentCredential:
         assert credential.startswith(f"{device.id}.")
         assert kiosks.service.authenticate_agent(kdb, credential, secret_key=SECRET) is device
         tampered = credential[:-1] + ("1" if credential.endswith("0") else "0")
-        for wrong in (None, "", tampered, "999." + credential.split(".")[1], "x.y"):
+        mac = credential.split(".")[1]
+        for wrong in (None, "", tampered, f"999.{mac}", "x.y", f"²³.{mac}", f"{10**30}.{mac}"):
             with pytest.raises(kiosks.errors.KioskAgentCredentialError):
                 kiosks.service.authenticate_agent(kdb, wrong, secret_key=SECRET)
         with pytest.raises(kiosks.errors.KioskAgentCredentialError):

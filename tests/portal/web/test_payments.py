@@ -140,3 +140,31 @@ def test_another_citizens_payment_is_not_found(client, settings, people, process
     sign_in(client, people[1])
     assert client.get(f"/payments/{payment_id}").status_code == 404
     assert client.get(f"/payments/{payment_id}/status").status_code == 404
+
+
+def test_an_unpaid_document_cannot_be_reissued_and_a_broken_chain_is_withheld(
+    client, settings, people, process_jobs, engine
+):
+    """A reissue follows the first document's payment; asking for one while the fee is
+    unpaid is refused, and a chain that cannot be followed to its first document (too long
+    or broken) withholds the document instead of releasing it as if it had no fee."""
+    from services.payments.service import is_released
+
+    number, _, token = issue_fee_document(client, settings, people[0], process_jobs, engine)
+    answer = client.post(
+        f"/api/v1/documents/{number}/reissue", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 402 and answer.json()["error"] == "fee_due"
+
+    with Session(engine) as db:
+        first = db.exec(select(Document).where(Document.number == number)).one()
+        orphan = Document(
+            **first.model_dump(exclude={"id", "number", "petition_id", "replaces", "storage_key"}),
+            number=f"{number[:-1]}Z",
+            storage_key="x/orphan.pdf",
+            replaces="DOPA-2569-NOSUCHNO",  # the chain is broken: its first document is gone
+        )
+        db.add(orphan)
+        db.commit()
+        assert is_released(db, document_id=orphan.id) is False  # type: ignore[arg-type]
+        assert is_released(db, document_id=first.id) is False  # type: ignore[arg-type]
