@@ -6,10 +6,10 @@ Alembic and the test fixtures see one metadata.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,10 @@ DEFAULT_POOL_SIZE = 10
 DEFAULT_MAX_OVERFLOW = 10
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[tuple[str, int, int], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
 def get_engine(
     url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
 ) -> Engine:
@@ -94,6 +97,28 @@ def get_engine(
     `max_connections` (`PORTAL_DB_POOL_SIZE`, `PORTAL_DB_MAX_OVERFLOW`).
     """
     url = normalise_url(url)
+    key = (url, pool_size, max_overflow)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = _create_engine(url, pool_size, max_overflow)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Closes and forgets every engine this process made.
+
+    For a schema dropped and created again under a running process (the test suite does this):
+    pooled connections and the driver's cached type ids must not outlive the tables they knew.
+    """
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+        _ENGINES.clear()
+    for engine in engines:
+        engine.dispose()
+
+
+def _create_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
     ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
