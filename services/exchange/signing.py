@@ -252,6 +252,21 @@ def _signer(key: Ed25519PrivateKey, key_id: str) -> HTTPMessageSigner:
     return HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=resolver)
 
 
+def verify_message(
+    message: Any,
+    *,
+    keys: Mapping[str, Ed25519PublicKey],
+    tag: str,
+    components: tuple[str, ...],
+    body: bytes,
+) -> dict[str, Any]:
+    """Verifies an RFC 9421 signature under this module's policy (Ed25519 named by `alg`, the
+    components required, age and clock skew) against `keys` (keyid -> key); returns the
+    signature's parameters. For other signed channels than the exchange (the bank's payment
+    callbacks), each with its own tag so signatures cannot be swapped between them."""
+    return _verify(message, _Keys(keys), tag, components, body)
+
+
 def _verify(
     message: Any,
     resolver: HTTPSignatureKeyResolver,

@@ -15,15 +15,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from http_message_signatures import (
-    HTTPMessageSignaturesException,
     HTTPMessageSigner,
-    HTTPMessageVerifier,
-    HTTPSignatureKeyResolver,
     MappingKeyResolver,
     algorithms,
 )
 
-from services.exchange.signing import ALG, CLOCK_SKEW, MAX_AGE, SignatureError
+from services.exchange.signing import verify_message
 
 LABEL = "bank"
 TAG = "payment-callback"
@@ -57,25 +54,5 @@ def verify_callback(request: Any, *, keys: Mapping[str, Ed25519PublicKey], body:
     Raises SignatureError: unsigned, unknown key, not Ed25519, a component not covered, older
     than 60 s or more than 5 s ahead, or a body that does not match its digest.
     """
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Keys(keys))
-    verifier.max_clock_skew = CLOCK_SKEW
-    try:
-        (result,) = verifier.verify(
-            request, max_age=MAX_AGE, expect_tag=TAG, require_components=COMPONENTS, body=body
-        )
-    except (HTTPMessageSignaturesException, ValueError) as exc:
-        raise SignatureError(str(exc) or type(exc).__name__) from exc
-    if result.parameters.get("alg") != ALG:
-        raise SignatureError("the signature does not name alg=ed25519")
-    return str(result.parameters["keyid"])
-
-
-class _Keys(HTTPSignatureKeyResolver):
-    def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
-        self._keys = keys
-
-    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey | None:
-        return self._keys.get(key_id)
-
-    def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
-        raise KeyError(key_id)
+    parameters = verify_message(request, keys=keys, tag=TAG, components=COMPONENTS, body=body)
+    return str(parameters["keyid"])
