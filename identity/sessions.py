@@ -104,7 +104,14 @@ def get_active_session(
     """The live session for a cookie token, or None if unknown, revoked, idle or expired."""
     if not token:
         return None
-    session = db.get(WebSession, hash_token(token))
+    # The citizen comes in the same query: every page asks for them next (`db.get` then finds
+    # them in the session's identity map), one round trip instead of two.
+    found = db.exec(
+        select(WebSession, Citizen)
+        .join(Citizen, Citizen.id == WebSession.citizen_id)  # type: ignore[arg-type]
+        .where(WebSession.id == hash_token(token))
+    ).first()
+    session = found[0] if found else None
     if session is None or session.revoked_at is not None:
         return None
     now = utcnow()

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from documents.errors import DocumentStorageError
 from identity.client_keys import load_or_create_client_key
 from identity.oidc import RelyingParty
-from portal.csrf import csrf_cookie_name, new_browser_secret
+from portal.csrf import csrf_cookie_name
 from portal.db import get_engines
 from portal.deps import SESSION_COOKIE
 from portal.errors import (
@@ -29,10 +29,9 @@ from portal.errors import (
     is_database_unavailable,
 )
 from portal.etags import CatalogueETags
-from portal.headers import HSTS
-from portal.i18n import LANG_COOKIE, current_language, pick_language
+from portal.headers import PageMiddleware
 from portal.observability import RequestIds
-from portal.runtime import tune_garbage_collector
+from portal.runtime import InlineHandlers, tune_garbage_collector
 from portal.settings import Settings, get_settings
 from portal.templating import STATIC_DIR, HashedStaticFiles, render
 from portal.uploads import (
@@ -145,66 +144,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-def install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def language_csrf_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        lang = pick_language(
-            request.query_params.get("lang"),
-            request.cookies.get(LANG_COOKIE),
-            request.headers.get("accept-language"),
-        )
-        token = current_language.set(lang)
-        browser_secret = request.cookies.get(app.state.csrf_cookie)
-        new_secret = None if browser_secret else new_browser_secret()
-        request.state.browser_secret = browser_secret or new_secret
-        request.state.viewer = None
-        try:
-            response = await call_next(request)
-        finally:
-            current_language.reset(token)
-        secure = app.state.settings.secure_cookies
-        # Only pages carry forms: a CSRF cookie on JSON, CSV or PDF answers would only make
-        # them uncacheable (an answer that sets a cookie is made private below).
-        is_page = response.headers.get("content-type", "").startswith("text/html")
-        if new_secret and is_page:
-            response.set_cookie(
-                app.state.csrf_cookie,
-                new_secret,
-                httponly=True,
-                samesite="strict",
-                secure=secure,
-                path="/",
-            )
-        if request.query_params.get("lang") in ("th", "en"):
-            response.set_cookie(
-                LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure, path="/"
-            )
-        if secure:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        cache_control = response.headers.get("cache-control", "")
-        if "public" in cache_control and "set-cookie" in response.headers:
-            # A shared cache must never hand one visitor's new cookie to the next.
-            response.headers["Cache-Control"] = cache_control.replace("public", "private")
-        personal = (
-            SESSION_COOKIE in request.cookies
-            or OFFICER_COOKIE in request.cookies
-            or KIOSK_COOKIE in request.cookies
-            or "authorization" in request.headers
-        )
-        if personal and not request.url.path.startswith("/static/"):
-            # Personal pages and API answers must not stay in shared or browser caches.
-            response.headers.setdefault("Cache-Control", "private, no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self' " + app.state.settings.oidc_issuer,
-        )
-        return response
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -249,6 +188,7 @@ def create_app(
         settings.database_replica_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pre_ping=settings.db_pool_pre_ping,
     )
     app.state.worker = None
     app.state.client_key = (
@@ -290,7 +230,13 @@ def create_app(
     # No request needs more than one upload: refused inside the page middleware, so the 413
     # is bilingual and carries the security headers (a chunked body is cut off too).
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD)
-    install_middleware(app)
+    app.add_middleware(
+        PageMiddleware,
+        csrf_cookie=app.state.csrf_cookie,
+        secure=settings.secure_cookies,
+        oidc_issuer=settings.oidc_issuer,
+        personal_cookies=(SESSION_COOKIE, OFFICER_COOKIE, KIOSK_COOKIE),
+    )
     # Outermost: answers GET /api/v1/verify/{number} before the middleware above (issue 6).
     from portal.api.v1.verify import FastVerifyPath
 
@@ -298,6 +244,8 @@ def create_app(
     # Outside it (issue 8): catalogue ETags; outermost, the request id, access log and metrics.
     app.add_middleware(CatalogueETags)
     app.add_middleware(RequestIds)
+    if settings.inline_handlers:
+        app.add_middleware(InlineHandlers)
     install_error_handlers(app)
     install_backoffice_error_handlers(app)
     install_kiosk_error_handlers(app)

@@ -83,25 +83,31 @@ DEFAULT_POOL_SIZE = 10
 DEFAULT_MAX_OVERFLOW = 10
 
 
-_ENGINES: dict[tuple[str, int, int], Engine] = {}
+_ENGINES: dict[tuple[str, int, int, bool], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
 def get_engine(
-    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+    url: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    pre_ping: bool = True,
 ) -> Engine:
-    """One engine per URL (and pool size) per process: engines own connection pools.
+    """One engine per URL (and pool settings) per process: engines own connection pools.
 
     On PostgreSQL each process holds up to `pool_size + max_overflow` connections, so
     (web workers + worker processes) × (pool_size + max_overflow) must stay below the server's
-    `max_connections` (`PORTAL_DB_POOL_SIZE`, `PORTAL_DB_MAX_OVERFLOW`).
+    `max_connections` (`PORTAL_DB_POOL_SIZE`, `PORTAL_DB_MAX_OVERFLOW`). `pre_ping` tests each
+    connection as it leaves the pool (`PORTAL_DB_POOL_PRE_PING`): one round trip per request,
+    so that a connection a database restart broke is replaced instead of failing once.
     """
     url = normalise_url(url)
-    key = (url, pool_size, max_overflow)
+    key = (url, pool_size, max_overflow, pre_ping)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = _ENGINES[key] = _create_engine(url, pool_size, max_overflow)
+            engine = _ENGINES[key] = _create_engine(url, pool_size, max_overflow, pre_ping)
     return engine
 
 
@@ -118,7 +124,7 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
-def _create_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
+def _create_engine(url: str, pool_size: int, max_overflow: int, pre_ping: bool) -> Engine:
     ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
@@ -126,7 +132,7 @@ def _create_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
         return engine
     return create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=10,  # a request waits at most this long for a connection, then fails
@@ -139,16 +145,18 @@ def get_engines(
     *,
     pool_size: int = DEFAULT_POOL_SIZE,
     max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    pre_ping: bool = True,
 ) -> tuple[Engine, Engine]:
     """(primary, read-only) engines: the replica's when `replica_url` is set, else the primary.
 
     Read-only traffic (catalogue, public verification, public statistics) may lag the primary
     by the replica's replication delay; nothing a citizen just wrote is read through it.
     """
-    primary = get_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pre_ping": pre_ping}
+    primary = get_engine(url, **pool)  # type: ignore[arg-type]
     if not replica_url:
         return primary, primary
-    return primary, get_engine(replica_url, pool_size=pool_size, max_overflow=max_overflow)
+    return primary, get_engine(replica_url, **pool)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -1,9 +1,18 @@
 """Process-wide runtime settings that every portal process (web worker, `portal worker`, the
-demo) applies once, when `create_app` builds the application."""
+demo) applies once, when `create_app` builds the application: the garbage collector's pace,
+and whether the portal's request handlers run on the event loop or in threads."""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from fastapi.concurrency import contextmanager_in_threadpool
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 GC_GEN0_THRESHOLD = 10_000
 
@@ -22,3 +31,87 @@ def tune_garbage_collector() -> None:
     gen0, gen1, gen2 = gc.get_threshold()
     if gen0 < GC_GEN0_THRESHOLD:
         gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
+
+# -- handlers on the event loop ----------------------------------------------------------------
+# FastAPI runs every plain `def` endpoint and dependency in a thread of AnyIO's pool, so that a
+# blocking call cannot stall the event loop. Our handlers block only on PostgreSQL for a
+# millisecond or two, and a page passes through ten to twenty such hand-offs (each dependency,
+# the endpoint, the response validation), each costing two thread switches and a wait for the
+# GIL. With `inline_handlers` the portal runs them on the event loop instead, one request at a
+# time per process, and scales by processes (`portal serve --workers`, two or three per core),
+# the way a WSGI server's sync workers do. Measured on the load benchmark's pages: about 1 ms
+# of CPU less per request (docs/performance.md, "National peak").
+#
+# A handler that waits on another server (the digital-ID provider, a registry) would hold its
+# whole process while it waits, so it is marked `@offloaded` and keeps its thread.
+
+_inline: ContextVar[bool] = ContextVar("portal_inline_handlers", default=False)
+_OFFLOADED = "__portal_offloaded__"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def offloaded(function: _F) -> _F:
+    """Keeps a handler or dependency in the thread pool under `inline_handlers`: it waits on
+    another server (the provider's token endpoint, a registry), so on the event loop it would
+    stall every other request of its process for as long."""
+    setattr(function, _OFFLOADED, True)
+    return function
+
+
+async def run_sync(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Runs a blocking call from async code: in the thread pool, or at once on the event loop
+    under `inline_handlers` (a request that hopped to a thread would wait for the busy loop to
+    take it back, once per hop: seconds at overload, while inline requests finish in one go)."""
+    if _inline.get():
+        # FastAPI hands an endpoint over as `_run_sync_endpoint(function=…, arguments=…)`.
+        target = kwargs.get("function", call)
+        if not getattr(target, _OFFLOADED, False):
+            return call(*args, **kwargs)
+    return await run_in_threadpool(call, *args, **kwargs)
+
+
+@asynccontextmanager
+async def _sync_generator_dependency(manager: AbstractContextManager[Any]) -> AsyncIterator[Any]:
+    if not _inline.get():
+        async with contextmanager_in_threadpool(manager) as value:
+            yield value
+        return
+    with manager as value:
+        yield value
+
+
+def install_handler_dispatch() -> None:
+    """Routes FastAPI's thread-pool calls through `run_sync`, which hands over to the pool as
+    before unless the request came through `InlineHandlers`. Idempotent; fails loudly if a
+    FastAPI upgrade moved the names (tests/portal/test_runtime.py checks them too)."""
+    import fastapi.dependencies.utils as dependency_utils
+    import fastapi.routing as routing
+
+    for module, name, replacement in (
+        (routing, "run_in_threadpool", run_sync),
+        (dependency_utils, "run_in_threadpool", run_sync),
+        (dependency_utils, "contextmanager_in_threadpool", _sync_generator_dependency),
+    ):
+        if not hasattr(module, name):
+            raise RuntimeError(f"{module.__name__}.{name} is gone: inline_handlers cannot work")
+        setattr(module, name, replacement)
+
+
+class InlineHandlers:
+    """ASGI middleware: the portal's sync handlers of this request run on the event loop.
+
+    Per request (a context variable), so the bundled provider and registries, which may share
+    the process and even the event loop in the demo and the tests, keep the thread pool.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        install_handler_dispatch()
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _inline.set(True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _inline.reset(token)

@@ -78,6 +78,17 @@ UNLIMITED = {
 }
 
 
+# How the portal is deployed for a peak (docs/architecture.md, "Running at national scale"):
+# handlers on the event loop with several processes per core, the audit chain linked by the
+# workers' sealer rather than after every commit, and no test query before each request's first
+# (PostgreSQL is not restarted during the run). Overridable from the environment, to compare.
+PEAK_SETTINGS = {
+    "PORTAL_INLINE_HANDLERS": "true",
+    "PORTAL_AUDIT_SEAL_AFTER_COMMIT": "false",
+    "PORTAL_DB_POOL_PRE_PING": "false",
+}
+
+
 def log(message: str) -> None:
     print(f"[load {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -184,6 +195,19 @@ class Stack:
                 with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
+
+
+def lower_priority(pid: int, nice: int) -> None:
+    """Background work yields the cores to citizens' requests at the peak and catches up
+    afterwards (the backlog drains at the end of the run), as on a machine shared by web and
+    worker processes. Linux schedules each session (autogroup) fairly against the others
+    whatever its processes' nice values, and every process here has its own session: the
+    session's own nice value is what counts."""
+    if not nice:
+        return
+    os.setpriority(os.PRIO_PROCESS, pid, nice)
+    with suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 @contextmanager
@@ -405,6 +429,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="portal serve --workers")
     parser.add_argument("--job-workers", type=int, default=1, help="portal worker processes")
+    parser.add_argument(
+        "--worker-nice", type=int, default=10, help="CPU niceness of the portal workers (0: none)"
+    )
     parser.add_argument("--petitions", type=int, default=50_000, help="petitions seeded")
     parser.add_argument("--citizens", type=int, default=10_000, help="citizens seeded")
     parser.add_argument("--sessions", type=int, default=2_000, help="signed-in viewers")
@@ -466,6 +493,8 @@ def run(args: argparse.Namespace) -> dict[str, str]:
             PORTAL_RATE_LIMIT_BACKEND=args.rate_limit_backend,
             **UNLIMITED,
         )
+        for name, value in PEAK_SETTINGS.items():
+            env.setdefault(name, value)
         if args.rate_limit_backend == "redis":
             env["PORTAL_REDIS_URL"] = args.redis_url
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -485,7 +514,8 @@ def run(args: argparse.Namespace) -> dict[str, str]:
                 env, log_dir,
             )  # fmt: skip
             for index in range(args.job_workers):
-                stack.start(f"worker-{index}", portal_command("worker"), env, log_dir)
+                job_worker = stack.start(f"worker-{index}", portal_command("worker"), env, log_dir)
+                lower_priority(job_worker.pid, args.worker_nice)
             wait_for_port(provider_port, timeout=120, process=outside)
             for url in registry_urls.values():
                 wait_for_port(urlsplit(url).port or 80, timeout=120, process=outside)

@@ -183,14 +183,20 @@ def get_active_officer_session(
     or the officer was disabled since)."""
     if not token:
         return None
-    session = db.get(OfficerSession, hash_token(token))
-    if session is None or session.revoked_at is not None:
+    found = db.exec(  # one round trip for both: every back-office request asks
+        select(OfficerSession, Officer)
+        .join(Officer, Officer.id == OfficerSession.officer_id)  # type: ignore[arg-type]
+        .where(OfficerSession.id == hash_token(token))
+    ).first()
+    if found is None:
+        return None
+    session, officer = found
+    if session.revoked_at is not None:
         return None
     now = utcnow()
     if session.expires_at <= now or now - session.last_seen_at > SESSION_IDLE_LIFETIME:
         return None
-    officer = db.get(Officer, session.officer_id)
-    if officer is None or not officer.active:
+    if not officer.active:
         return None
     if now - session.last_seen_at > LAST_SEEN_GRANULARITY:
         session.last_seen_at = now

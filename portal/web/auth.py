@@ -16,6 +16,7 @@ from portal.csrf import CsrfProtected, new_browser_secret
 from portal.deps import SESSION_COOKIE, Db, RelyingPartyDep, SettingsDep
 from portal.errors import BadRequestError, NotFoundError
 from portal.ratelimit import Limits, enforce_rate_limit
+from portal.runtime import offloaded
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 
@@ -23,6 +24,7 @@ LOGIN_COOKIE = "portal_login"  # binds a sign-in trip to the browser that starte
 
 
 @router.get("/login")
+@offloaded
 def login(
     request: Request,
     db: Db,
@@ -75,6 +77,7 @@ def redirect_to_provider(
 
 
 @router.get("/auth/callback")
+@offloaded
 def callback(
     request: Request,
     db: Db,
@@ -125,6 +128,7 @@ def client_jwks(request: Request) -> JSONResponse:
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
+@offloaded
 def logout(
     request: Request, db: Db, rp: RelyingPartyDep, settings: SettingsDep
 ) -> RedirectResponse:

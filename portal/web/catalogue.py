@@ -89,8 +89,27 @@ def matches(service: ServiceDefinition, query: str) -> bool:
     words = normalise(query).split()
     if not words:
         return True
-    haystack = "\n".join(normalise(t) for t in searchable_texts(service))
+    haystack = _haystack(service)
     return all(word in haystack for word in words)
+
+
+# Normalised search texts per service definition, built at its first search: a catalogue's
+# definitions do not change once loaded (a reload makes new ones), and normalising every text of
+# every service was most of a search (1.5 ms of 2 on the load benchmark). Keyed by id() with the
+# definition kept alive beside it, so an id is never reused while its entry exists.
+_HAYSTACKS: dict[int, tuple[ServiceDefinition, str]] = {}
+_HAYSTACKS_MAX = 4096
+
+
+def _haystack(service: ServiceDefinition) -> str:
+    entry = _HAYSTACKS.get(id(service))
+    if entry is not None and entry[0] is service:
+        return entry[1]
+    if len(_HAYSTACKS) >= _HAYSTACKS_MAX:
+        _HAYSTACKS.clear()
+    haystack = "\n".join(normalise(t) for t in searchable_texts(service))
+    _HAYSTACKS[id(service)] = (service, haystack)
+    return haystack
 
 
 def search_catalogue(

@@ -22,6 +22,7 @@ from portal.csrf import CsrfProtected
 from portal.db import utcnow
 from portal.deps import CurrentCitizen, Db
 from portal.errors import PortalError
+from portal.runtime import offloaded
 from portal.templating import render
 from services.catalogue.service import get_catalogue
 from services.dopa.guardianship import PURPOSE, derive_parental_delegations
@@ -70,6 +71,7 @@ def grant(
 
 
 @router.post("/me/delegations/children", dependencies=[CsrfProtected])
+@offloaded
 def find_children(request: Request, db: Db, citizen: CurrentCitizen) -> Response:
     """Reads the citizen's children from the population register: a parent may act for each
     child under 20 (the read is in the parent's "Who used my data")."""

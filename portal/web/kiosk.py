@@ -40,6 +40,7 @@ from portal.csrf import CsrfProtected
 from portal.deps import SESSION_COOKIE, Db, RelyingPartyDep, SettingsDep
 from portal.errors import PortalError
 from portal.i18n import LANG_COOKIE, load_catalog
+from portal.runtime import offloaded
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.backoffice import OFFICER_COOKIE
@@ -255,6 +256,7 @@ def start(request: Request, device: CurrentKiosk) -> HTMLResponse:
 
 
 @router.post("/sign-in", dependencies=[CsrfProtected], response_model=None)
+@offloaded
 def sign_in(
     request: Request,
     db: Db,
@@ -319,6 +321,7 @@ def _chosen_service(request: Request) -> ServiceDefinition | None:
 
 
 @router.get("/sign-in/status")
+@offloaded
 def sign_in_status(
     request: Request, db: Db, settings: SettingsDep, rp: RelyingPartyDep, device: CurrentKiosk
 ) -> JSONResponse:

@@ -19,7 +19,6 @@ from typing import Literal
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from documents.crl import crl_from_db
 from documents.pki import (
@@ -34,6 +33,7 @@ from documents.tsa import MAX_REQUEST_BYTES, get_bundled_timestamper, respond_to
 from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
 from portal.ratelimit import TokenBucketLimiter, address_key, rate_limited_body
+from portal.runtime import run_sync
 from portal.templating import render
 
 router = APIRouter(tags=["public"], include_in_schema=False)
@@ -131,8 +131,8 @@ async def timestamp(request: Request, settings: SettingsDep) -> Response:
         body += chunk
         if len(body) > MAX_REQUEST_BYTES:
             raise TimestampRequestTooLargeError()
-    timestamper = await run_in_threadpool(get_bundled_timestamper, settings.data_dir)
-    reply = await run_in_threadpool(respond_to_request, timestamper, bytes(body))
+    timestamper = await run_sync(get_bundled_timestamper, settings.data_dir)
+    reply = await run_sync(respond_to_request, timestamper, bytes(body))
     return Response(
         reply, media_type="application/timestamp-reply", headers={"Cache-Control": "no-store"}
     )

@@ -21,7 +21,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from documents.checkcode import normalise_check_code
 from documents.lookup import (
@@ -47,6 +46,7 @@ from portal.ratelimit import (
     hit_async,
     rate_limited_body,
 )
+from portal.runtime import run_sync
 from portal.settings import Settings
 from portal.templating import render
 from portal.uploads import not_a_pdf, read_pdf_upload
@@ -186,7 +186,7 @@ async def cached_lookup(request: Request, number: str) -> LookupEntry:
     state = verify_state(request.app)
     entry = state.cache.get(number)
     if entry is None:
-        entry = await run_in_threadpool(_read_entry, request.app, number)
+        entry = await run_sync(_read_entry, request.app, number)
         state.cache.put(number, entry)
     return entry
 

@@ -42,6 +42,10 @@ from services.petitions.queue import (
 log = logging.getLogger(__name__)
 
 NEXT_CANDIDATES = 20  # free petitions read per round by "Next petition"
+# A petition waiting for the citizen is not work to pick up. Usually one state: an equality on
+# the queue index (agency, state, due_on, id) reads the rows already in queue order and stops at
+# NEXT_CANDIDATES, where IN over two states sorted the agency's whole queue (6 ms at 4,000).
+PICKABLE_STATES = tuple(s for s in ACTIVE_STATES if s != PetitionState.SUPPLEMENT_REQUESTED)
 STALE_BATCH = 500  # claims released per housekeeping round
 UNCLAIMABLE_STATES = frozenset(
     {*FINAL_STATES, PetitionState.DRAFT, PetitionState.AWAITING_APPROVAL}
@@ -190,10 +194,8 @@ def _next_candidates(
     db: Session, *, officer: Officer, now: datetime, exclude: set[str]
 ) -> list[str]:
     query: Any = select(Petition.id).where(
-        col(Petition.state).in_(ACTIVE_STATES),
+        col(Petition.state).in_(PICKABLE_STATES),
         free_clause(now),
-        # A petition waiting for the citizen is not work to pick up.
-        col(Petition.state) != PetitionState.SUPPLEMENT_REQUESTED,
     )
     if OfficerRole.PORTAL_ADMIN.value not in officer.roles:
         query = query.where(col(Petition.agency) == officer.agency)

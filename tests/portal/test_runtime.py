@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
 
-from portal.runtime import GC_GEN0_THRESHOLD, tune_garbage_collector
+from portal.runtime import GC_GEN0_THRESHOLD, InlineHandlers, offloaded, tune_garbage_collector
 
 
 @pytest.fixture
@@ -30,3 +33,110 @@ def test_a_higher_threshold_set_by_the_operator_is_kept(default_gc_thresholds):
     gc.set_threshold(50_000, 10, 10)
     tune_garbage_collector()
     assert gc.get_threshold() == (50_000, 10, 10)
+
+
+# -- handlers on the event loop (settings.inline_handlers) -------------------------------------
+
+
+def _thread_recording_app(*, inline: bool):
+    """A FastAPI app whose sync dependency, generator dependency and endpoints say which thread
+    ran them, with InlineHandlers as the portal installs it when the setting is on.
+    (`Depends` as defaults: string annotations could not name these local functions.)"""
+    seen: dict[str, object] = {"closed": [], "loop": None}
+
+    def session_like():
+        seen["generator_enter"] = threading.get_ident()
+        try:
+            yield "session"
+        except ValueError as error:
+            seen["closed"].append(f"rolled back: {error}")  # type: ignore[union-attr]
+            raise
+        else:
+            seen["closed"].append("committed")  # type: ignore[union-attr]
+
+    def viewer(session: str = Depends(session_like)) -> str:
+        seen["dependency"] = threading.get_ident()
+        return session
+
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def note_loop_thread(request, call_next):  # type: ignore[no-untyped-def]
+        seen["loop"] = threading.get_ident()
+        return await call_next(request)
+
+    @app.get("/page")
+    def page(who: str = Depends(viewer)) -> dict[str, str]:
+        seen["endpoint"] = threading.get_ident()
+        return {"who": who}
+
+    @app.get("/calls-out")
+    @offloaded
+    def calls_out(who: str = Depends(viewer)) -> dict[str, str]:
+        seen["offloaded"] = threading.get_ident()
+        return {"who": who}
+
+    @app.get("/fails")
+    def fails(who: str = Depends(viewer)) -> dict[str, str]:
+        raise ValueError("boom")
+
+    if inline:
+        app.add_middleware(InlineHandlers)
+    return app, seen
+
+
+def test_inline_handlers_run_endpoints_and_dependencies_on_the_event_loop():
+    app, seen = _thread_recording_app(inline=True)
+    with TestClient(app) as client:
+        assert client.get("/page").json() == {"who": "session"}
+        loop = seen["loop"]
+        assert seen["endpoint"] == seen["dependency"] == seen["generator_enter"] == loop
+        assert seen["closed"] == ["committed"]
+        # A handler that waits on another server keeps its thread; its dependencies need not.
+        assert client.get("/calls-out").status_code == 200
+        assert seen["offloaded"] != seen["loop"]
+
+
+def test_inline_handlers_still_let_a_generator_dependency_see_the_failure():
+    app, seen = _thread_recording_app(inline=True)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/fails").status_code == 500
+    assert seen["closed"] == ["rolled back: boom"]
+
+
+def test_without_inline_handlers_fastapi_keeps_its_thread_pool():
+    app, seen = _thread_recording_app(inline=False)
+    with TestClient(app) as client:
+        client.get("/page")
+    assert seen["endpoint"] != seen["loop"]
+    assert seen["dependency"] != seen["loop"]
+
+
+def test_the_handlers_that_wait_on_the_provider_or_a_registry_are_offloaded():
+    from portal.web import auth, delegations, kiosk
+    from portal.web.backoffice import signin
+
+    for handler in (
+        auth.login,
+        auth.callback,
+        auth.logout,
+        signin.login,
+        signin.callback,
+        signin.logout,
+        kiosk.sign_in,
+        kiosk.sign_in_status,
+        delegations.find_children,
+    ):
+        assert getattr(handler, "__portal_offloaded__", False), handler.__qualname__
+
+
+def test_the_portal_answers_pages_and_the_api_with_inline_handlers(settings, clean_engine):
+    from portal.app import create_app
+
+    app = create_app(settings.model_copy(update={"inline_handlers": True}))
+    with TestClient(app) as client:
+        page = client.get("/services")
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
+        assert client.get("/api/v1/services").status_code == 200
+        assert client.get("/petitions", follow_redirects=False).status_code in (302, 303, 401)

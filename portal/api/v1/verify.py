@@ -22,7 +22,6 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from documents.lookup import LookupEntry, match_code, normalise_number
@@ -32,6 +31,7 @@ from portal.api.v1.responses import error_responses
 from portal.deps import ReadDb, SettingsDep
 from portal.headers import HSTS
 from portal.ratelimit import address_key, hit_async, rate_limited_body
+from portal.runtime import run_sync
 from portal.uploads import not_a_pdf, read_pdf_upload
 from portal.web.verify import (
     DocumentNotFoundError,
@@ -295,7 +295,7 @@ class FastVerifyPath:
         )
         entry = state.cache.get(number)
         if entry is None:
-            entry = await run_in_threadpool(_read_entry, app, number)
+            entry = await run_sync(_read_entry, app, number)
             state.cache.put(number, entry)
         answer = number_answer(entry, code, max_age=state.max_age, if_none_match=if_none_match)
         await record_wrong_code_async(state, number, code, found=answer[0] != 404)

@@ -38,6 +38,7 @@ from portal.csrf import CsrfProtected
 from portal.deps import Db, SettingsDep
 from portal.errors import PortalError
 from portal.ratelimit import Limits, enforce_rate_limit
+from portal.runtime import offloaded
 from portal.settings import Settings
 from portal.templating import render
 from portal.web.auth import redirect_to_provider
@@ -148,6 +149,7 @@ def _set_session_cookie(response: Response, token: str, settings: Settings) -> N
 
 
 @router.get("/login")
+@offloaded
 def login(request: Request, db: Db, settings: SettingsDep, next: str = HOME) -> RedirectResponse:
     enforce_rate_limit(request, by_address=Limits.SIGNIN)
     return redirect_to_provider(
@@ -161,6 +163,7 @@ def login(request: Request, db: Db, settings: SettingsDep, next: str = HOME) -> 
 
 
 @router.get("/auth/callback")
+@offloaded
 def callback(
     request: Request,
     db: Db,
@@ -265,6 +268,7 @@ def second_factor_submit(
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
+@offloaded
 def logout(request: Request, db: Db, settings: SettingsDep) -> RedirectResponse:
     session = revoke_officer_session(db, request.cookies.get(OFFICER_COOKIE))
     target = "/"
