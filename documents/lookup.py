@@ -141,8 +141,11 @@ class PublicRowReader:
             cursor.execute(self._sql, params)
             row = cursor.fetchone()
             cursor.close()
+            # Ends the read with COMMIT: the pool's rollback would make psycopg drop every
+            # statement it prepared on this connection, this one included.
+            connection.commit()
         finally:
-            connection.close()  # back to the pool (which rolls the read back)
+            connection.close()  # back to the pool
         if row is None:
             return LookupEntry(None)
         values = dict(

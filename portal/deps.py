@@ -75,13 +75,20 @@ def _refuse_writes(session: Session, _context: object, _instances: object) -> No
 
 def get_read_db(request: Request) -> Iterator[Session]:
     """A session on the read replica (`PORTAL_DATABASE_REPLICA_URL`), or the primary when none
-    is configured. Never commits; any flush of a change raises."""
+    is configured. It writes nothing: any flush of a change raises.
+
+    A read that went well ends with COMMIT, not ROLLBACK (the same for a transaction that
+    wrote nothing): psycopg forgets every statement it prepared on a connection when it rolls
+    back, and PostgreSQL would then parse and plan each query of the next requests afresh.
+    """
     with Session(request.app.state.read_engine, expire_on_commit=False) as session:
         event.listen(session, "before_flush", _refuse_writes)
         try:
             yield session
-        finally:
+        except BaseException:
             session.rollback()
+            raise
+        session.commit()
 
 
 ReadDb = Annotated[Session, Depends(get_read_db, scope="function")]
@@ -103,12 +110,12 @@ RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]
 
 def get_optional_citizen(request: Request, db: Db, settings: SettingsDep) -> Citizen | None:
     """The citizen of this browser session, if signed in (also exposed to templates)."""
-    session = get_active_session(
+    found = get_active_session(
         db,
         token=request.cookies.get(SESSION_COOKIE),
         idle_lifetime=timedelta(minutes=settings.session_idle_minutes),
     )
-    citizen = db.get(Citizen, session.citizen_id) if session else None
+    citizen = found[1] if found else None
     unread = count_unread(db, citizen_id=citizen.id) if citizen and citizen.id else 0
     request.state.viewer = Viewer.of(citizen, unread_messages=unread)
     return citizen

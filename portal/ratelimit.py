@@ -294,7 +294,9 @@ class DatabaseBucketLimiter:
         now = self._clock()
         try:
             with self.engine.connect() as conn:
-                return self._state(conn, full_key, now)
+                state = self._state(conn, full_key, now)
+                conn.commit()  # not the pool's rollback: that drops psycopg's prepared statements
+                return state
         except SQLAlchemyError:
             log.warning(
                 "rate limit %s: database backend failed; allowing", self.limit, exc_info=True

@@ -56,7 +56,7 @@ sys.path.insert(0, str(LOAD_DIR))
 import httpx  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/load_a"
-DEFAULT_STEPS = "25,50,100,200,300,400,600,800"
+DEFAULT_STEPS = "25,50,100,150,200,250,300,400,600,800"
 AGENCIES_WITH_REGISTRIES = ("dopa", "rd", "dol", "dlt", "rtp", "sso", "moe", "dbd", "nhso")
 SUBMITTED_SERVICES = ("dopa.residence-certificate", "dopa.marital-status-certificate")
 # Answers a generated form would get wrong: the last tax year the synthetic records hold.
@@ -427,10 +427,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("PORTAL_LOAD_DATABASE_URL", DEFAULT_DATABASE_URL),
         help="emptied on every run; PostgreSQL names must start with 'load' (or sqlite://)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="portal serve --workers")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="portal serve --workers (2 per core)"
+    )
     parser.add_argument("--job-workers", type=int, default=1, help="portal worker processes")
     parser.add_argument(
-        "--worker-nice", type=int, default=10, help="CPU niceness of the portal workers (0: none)"
+        "--worker-nice", type=int, default=19, help="CPU niceness of the portal workers (0: none)"
     )
     parser.add_argument("--petitions", type=int, default=50_000, help="petitions seeded")
     parser.add_argument("--citizens", type=int, default=10_000, help="citizens seeded")
@@ -567,7 +569,7 @@ def run(args: argparse.Namespace) -> dict[str, str]:
                 )
             )
             submitted_file = data_dir / "submitted.txt"
-            step_figures = run_steps(args, base, fixtures, submitted_file, env, engine)
+            step_figures = run_steps(args, base, fixtures, submitted_file, env, engine, stack)
             figures |= step_figures
 
             ids = [line for line in submitted_file.read_text().splitlines() if line]
@@ -650,6 +652,55 @@ class WaitSampler(threading.Thread):
         self.join(5)
 
 
+class CpuByRole:
+    """CPU time of each part of the run between two reports, in cores: the web processes, the
+    job workers, the simulated outside world, PostgreSQL's backends and the load generator.
+    Where a step's two cores went, so the break point names its consumer."""
+
+    def __init__(self, stack: Stack, locust_pid: int) -> None:
+        import psutil
+
+        self.psutil = psutil
+        self.roots = {name: process.pid for name, process in stack.processes}
+        self.roots["locust"] = locust_pid
+        self.last = self._sample()
+
+    def _role(self, root_name: str) -> str:
+        if root_name.startswith("worker-"):
+            return "job workers"
+        return {"serve": "web", "stack": "registries+provider"}.get(root_name, root_name)
+
+    def _sample(self) -> tuple[float, dict[str, float]]:
+        totals: dict[str, float] = {}
+        for name, pid in self.roots.items():
+            try:
+                root = self.psutil.Process(pid)
+                processes = [root, *root.children(recursive=True)]
+            except self.psutil.Error:
+                continue
+            totals[self._role(name)] = totals.get(self._role(name), 0.0) + self._cpu(processes)
+        postgres = [p for p in self.psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+        totals["postgresql"] = self._cpu(postgres)
+        return time.monotonic(), totals
+
+    def _cpu(self, processes: list[Any]) -> float:
+        seconds = 0.0
+        for process in processes:
+            with suppress(self.psutil.Error):
+                times = process.cpu_times()
+                seconds += times.user + times.system
+        return seconds
+
+    def report(self) -> str:
+        (then, before), (now, after) = self.last, self._sample()
+        self.last = (now, after)
+        elapsed = max(now - then, 1e-9)
+        used = {role: (after[role] - before.get(role, 0.0)) / elapsed for role in after}
+        parts = ", ".join(f"{role} {cores:.2f}" for role, cores in used.items())
+        total = sum(used.values())
+        return f"  CPU in cores over the step (ramp included): {parts}; all {total:.2f}"
+
+
 def run_steps(
     args: argparse.Namespace,
     base: str,
@@ -657,6 +708,7 @@ def run_steps(
     submitted: Path,
     env: dict[str, str],
     engine: Any,
+    stack: Stack,
 ) -> dict[str, str]:
     """Runs steps.py (Locust, in its own process: gevent patches what it imports) and relays
     its output, adding the job backlog at the end of each step; returns its figures."""
@@ -675,6 +727,7 @@ def run_steps(
         bufsize=1,
     ) as process:  # fmt: skip
         assert process.stdout is not None
+        cpu = CpuByRole(stack, process.pid)
         for line in process.stdout:
             key, sep, value = line.strip().partition("=")
             if sep and key.startswith("load_") and " " not in line.strip():
@@ -685,6 +738,7 @@ def run_steps(
                 print(f"  jobs the workers owe at the end of the step: {backlog(engine)}")
                 if sampler:
                     print(sampler.report(), flush=True)
+                print(cpu.report(), flush=True)
     if sampler:
         sampler.stop()
     if process.returncode != 0:
