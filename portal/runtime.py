@@ -39,9 +39,10 @@ def tune_garbage_collector() -> None:
 # millisecond or two, and a page passes through ten to twenty such hand-offs (each dependency,
 # the endpoint, the response validation), each costing two thread switches and a wait for the
 # GIL. With `inline_handlers` the portal runs them on the event loop instead, one request at a
-# time per process, and scales by processes (`portal serve --workers`, two or three per core),
-# the way a WSGI server's sync workers do. Measured on the load benchmark's pages: about 1 ms
-# of CPU less per request (docs/performance.md, "National peak").
+# time per process, and scales by processes (`portal serve --workers`, two per core: one
+# computes while the other waits on PostgreSQL), the way a WSGI server's sync workers do.
+# Measured in-process: 0.8–2.4 ms of CPU less per request (docs/performance.md, "National
+# peak").
 #
 # A handler that waits on another server (the digital-ID provider, a registry) would hold its
 # whole process while it waits, so it is marked `@offloaded` and keeps its thread.
