@@ -15,6 +15,7 @@ Discovery and JWKS are fetched over HTTP and cached; an unknown `kid` refreshes 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import threading
 import time
@@ -323,6 +324,28 @@ class RelyingParty:
             if recent:
                 raise
             return jwt.decode(token, self._keys(refresh=True), algorithms=SIGNING_ALGORITHMS)
+
+    def can_verify_offline(self, token: str) -> bool:
+        """Whether `verify_access_token(token)` answers from the cached keys, without a request
+        to the provider: so an event loop may run it (portal.runtime, inline handlers)."""
+        with self._lock:
+            keys, fetched_at = self._jwks, self._jwks_at
+        if keys is None:
+            return False
+        try:
+            encoded = token.split(".", 1)[0]
+            header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+            kid = header.get("kid") if isinstance(header, dict) else None
+        except (ValueError, UnicodeDecodeError):
+            return True  # refused before any key is looked up
+        if not isinstance(kid, str):
+            return True
+        try:
+            keys.get_by_kid(kid)
+        except (ValueError, KeyError, JoseError):
+            # An unknown key refreshes the set, unless it was fetched in the last minute.
+            return time.monotonic() - fetched_at < JWKS_MIN_REFRESH_SECONDS
+        return True
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """Claims of a bearer access token issued to the portal (RFC 9068 JWT)."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy import event
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from identity.errors import InvalidTokenError
 from identity.models import Citizen
@@ -25,6 +26,7 @@ from identity.sessions import (
     upsert_citizen_from_claims,
 )
 from portal.errors import AuthenticationRequiredError
+from portal.runtime import handlers_inline
 from portal.settings import Settings
 from services.mailbox.queries import count_unread
 
@@ -134,19 +136,38 @@ def get_current_citizen(citizen: OptionalCitizen) -> Citizen:
 CurrentCitizen = Annotated[Citizen, Depends(get_current_citizen)]
 
 
-def get_api_citizen(request: Request, db: Db, rp: RelyingPartyDep) -> Citizen:
-    """The citizen behind a bearer access token from the digital-ID provider."""
+async def get_api_citizen(request: Request, db: Db, rp: RelyingPartyDep) -> Citizen:
+    """The citizen behind a bearer access token from the digital-ID provider.
+
+    A token checked against the cached keys, of a citizen we know, needs nothing from the
+    provider: with inline handlers (portal.runtime) that runs on the event loop. Whatever may
+    wait on the provider (a key-set fetch, userinfo for a new citizen) runs in a thread.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise InvalidTokenError("A bearer access token is required", "ต้องแนบโทเค็นการเข้าถึง")
-    claims = rp.verify_access_token(token.strip())
-    citizen = None
-    if claims.get("pid"):
-        citizen = get_citizen_by_national_id(db, national_id=str(claims["pid"]))
+    token = token.strip()
+    if handlers_inline() and rp.can_verify_offline(token):
+        claims = rp.verify_access_token(token)
+        citizen = _known_api_citizen(db, claims)
+        if citizen is not None:
+            return citizen
+    return await run_in_threadpool(_api_citizen, db, rp, token)
+
+
+def _known_api_citizen(db: Session, claims: dict[str, Any]) -> Citizen | None:
+    if not claims.get("pid"):
+        return None
+    return get_citizen_by_national_id(db, national_id=str(claims["pid"]))
+
+
+def _api_citizen(db: Session, rp: RelyingParty, token: str) -> Citizen:
+    claims = rp.verify_access_token(token)
+    citizen = _known_api_citizen(db, claims)
     if citizen is None:
         # First API call before any browser sign-in: the provider tells us who this is.
-        info = rp.fetch_userinfo(token.strip())
+        info = rp.fetch_userinfo(token)
         if str(info.get("sub")) != str(claims.get("sub")):
             raise InvalidTokenError()
         citizen = upsert_citizen_from_claims(db, issuer=rp.issuer, claims=info)

@@ -269,7 +269,7 @@ class DatabaseBucketLimiter:
         now = self._clock()
         try:
             with self.engine.begin() as conn:
-                if self.engine.dialect.name == "postgresql":
+                if self.engine.dialect.name == "postgresql" and self.limit not in DURABLE_LIMITS:
                     # A bucket's last few milliseconds need not survive a crash: its commit
                     # does not wait for the WAL flush (about 1 ms here, per limited request).
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
@@ -491,6 +491,11 @@ class Limits:
         SUBMISSION: ("submission_rate_per_minute", "submission_burst"),
         SUBMISSION_ACCOUNT: ("submission_account_rate_per_minute", "submission_account_burst"),
     }
+
+
+# Buckets whose every hit survives a crash: guesses at an officer's second factor. The others
+# (sign-in starts, submissions, verification) may forget their last milliseconds of hits.
+DURABLE_LIMITS = frozenset({Limits.SECOND_FACTOR})
 
 
 def app_limiter(app: FastAPI, limit: str) -> RateLimiter:

@@ -8,8 +8,10 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi.concurrency import contextmanager_in_threadpool
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -47,7 +49,15 @@ def tune_garbage_collector() -> None:
 # A handler that waits on another server (the digital-ID provider, a registry) would hold its
 # whole process while it waits, so it is marked `@offloaded` and keeps its thread.
 
-_inline: ContextVar[bool] = ContextVar("portal_inline_handlers", default=False)
+
+@dataclass
+class _InlineRequest:
+    """Per request under `inline_handlers`: whether a handler of it went to the pool."""
+
+    offloaded: bool = False
+
+
+_inline: ContextVar[_InlineRequest | None] = ContextVar("portal_inline_handlers", default=None)
 _OFFLOADED = "__portal_offloaded__"
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -60,26 +70,53 @@ def offloaded(function: _F) -> _F:
     return function
 
 
+def handlers_inline() -> bool:
+    """Whether this request's sync handlers run on the event loop (`inline_handlers`)."""
+    return _inline.get() is not None
+
+
 async def run_sync(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Runs a blocking call from async code: in the thread pool, or at once on the event loop
     under `inline_handlers` (a request that hopped to a thread would wait for the busy loop to
     take it back, once per hop: seconds at overload, while inline requests finish in one go)."""
-    if _inline.get():
+    request = _inline.get()
+    if request is not None:
         # FastAPI hands an endpoint over as `_run_sync_endpoint(function=…, arguments=…)`.
-        target = kwargs.get("function", call)
+        endpoint = getattr(call, "__name__", "") == "_run_sync_endpoint"
+        target = kwargs.get("function") if endpoint else call
         if not getattr(target, _OFFLOADED, False):
             return call(*args, **kwargs)
+        request.offloaded = True
     return await run_in_threadpool(call, *args, **kwargs)
 
 
 @asynccontextmanager
 async def _sync_generator_dependency(manager: AbstractContextManager[Any]) -> AsyncIterator[Any]:
-    if not _inline.get():
+    request = _inline.get()
+    if request is None:
         async with contextmanager_in_threadpool(manager) as value:
             yield value
         return
-    with manager as value:
+    value = manager.__enter__()
+    try:
         yield value
+    except BaseException as error:
+        if not await _exit(request, manager, (type(error), error, error.__traceback__)):
+            raise
+    else:
+        await _exit(request, manager, (None, None, None))
+
+
+async def _exit(request: _InlineRequest, manager: AbstractContextManager[Any], error: Any) -> bool:
+    """Ends a generator dependency (`get_db`: commit or rollback, then close) on the loop, or in
+    a thread when a handler of the request went to one: its transaction may hold row locks or
+    the pool's last connection, and on the loop its commit would queue behind inline requests
+    that may be waiting for exactly those, a wait no database could see as a deadlock."""
+    if not request.offloaded:
+        return bool(manager.__exit__(*error))
+    with CancelScope(shield=True):
+        # Its own limiter, as FastAPI's: an exit never waits for a free thread of the pool.
+        return bool(await to_thread.run_sync(manager.__exit__, *error, limiter=CapacityLimiter(1)))
 
 
 def install_handler_dispatch() -> None:
@@ -100,7 +137,8 @@ def install_handler_dispatch() -> None:
 
 
 class InlineHandlers:
-    """ASGI middleware: the portal's sync handlers of this request run on the event loop.
+    """ASGI middleware (installed by `create_app` when `inline_handlers` is on): the portal's
+    sync handlers of this HTTP request run on the event loop.
 
     Per request (a context variable), so the bundled provider and registries, which may share
     the process and even the event loop in the demo and the tests, keep the thread pool.
@@ -111,7 +149,10 @@ class InlineHandlers:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = _inline.set(True)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _inline.set(_InlineRequest())
         try:
             await self.app(scope, receive, send)
         finally:

@@ -53,6 +53,7 @@ def _thread_recording_app(*, inline: bool):
             raise
         else:
             seen["closed"].append("committed")  # type: ignore[union-attr]
+        seen["generator_exit"] = threading.get_ident()
 
     def viewer(session: str = Depends(session_like)) -> str:
         seen["dependency"] = threading.get_ident()
@@ -92,9 +93,14 @@ def test_inline_handlers_run_endpoints_and_dependencies_on_the_event_loop():
         loop = seen["loop"]
         assert seen["endpoint"] == seen["dependency"] == seen["generator_enter"] == loop
         assert seen["closed"] == ["committed"]
-        # A handler that waits on another server keeps its thread; its dependencies need not.
+        assert seen["generator_exit"] == loop
+        # A handler that waits on another server keeps its thread; its dependencies need not,
+        # but their exit (a commit) follows it off the loop, where it could queue behind
+        # requests waiting for its locks.
         assert client.get("/calls-out").status_code == 200
         assert seen["offloaded"] != seen["loop"]
+        assert seen["generator_exit"] != seen["loop"]
+        assert seen["closed"] == ["committed", "committed"]
 
 
 def test_inline_handlers_still_let_a_generator_dependency_see_the_failure():
@@ -140,3 +146,61 @@ def test_the_portal_answers_pages_and_the_api_with_inline_handlers(settings, cle
         assert "text/html" in page.headers["content-type"]
         assert client.get("/api/v1/services").status_code == 200
         assert client.get("/petitions", follow_redirects=False).status_code in (302, 303, 401)
+
+
+# -- which bearer tokens can be checked without the provider -----------------------------------
+
+
+def _relying_party_with_keys(fetched_seconds_ago: float):
+    import time
+
+    from joserfc.jwk import KeySet
+
+    from identity.oidc import RelyingParty
+
+    keys = KeySet.generate_key_set("RSA", 2048, count=1)
+    rp = RelyingParty(
+        issuer="http://provider.invalid",
+        client_id="portal",
+        client_secret="secret",
+        redirect_uri="http://portal.invalid/auth/callback",
+        scopes="openid",
+        http=None,  # type: ignore[arg-type]  # nothing here may reach the provider
+    )
+    rp._jwks, rp._jwks_at = keys, time.monotonic() - fetched_seconds_ago
+    return rp, keys.keys[0].kid
+
+
+def _token_with_kid(kid: object) -> str:
+    import base64
+    import json
+
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": kid}).encode())
+    return header.decode().rstrip("=") + ".e30.c2ln"
+
+
+def test_a_token_of_a_cached_key_is_checked_without_the_provider():
+    rp, kid = _relying_party_with_keys(fetched_seconds_ago=3600)
+    assert rp.can_verify_offline(_token_with_kid(kid))
+    assert rp.can_verify_offline("not a jwt")  # refused before any key is needed
+
+
+def test_an_unknown_key_needs_the_provider_unless_the_keys_were_just_fetched():
+    rp, _ = _relying_party_with_keys(fetched_seconds_ago=3600)
+    assert not rp.can_verify_offline(_token_with_kid("rotated-key"))
+    rp, _ = _relying_party_with_keys(fetched_seconds_ago=1)
+    assert rp.can_verify_offline(_token_with_kid("rotated-key"))  # refused, no refresh
+
+
+def test_no_cached_keys_needs_the_provider():
+    from identity.oidc import RelyingParty
+
+    rp = RelyingParty(
+        issuer="http://provider.invalid",
+        client_id="portal",
+        client_secret="secret",
+        redirect_uri="http://portal.invalid/auth/callback",
+        scopes="openid",
+        http=None,  # type: ignore[arg-type]
+    )
+    assert not rp.can_verify_offline(_token_with_kid("any"))
