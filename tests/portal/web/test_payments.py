@@ -160,7 +160,8 @@ def test_an_unpaid_document_cannot_be_reissued_and_a_broken_chain_is_withheld(
         first = db.exec(select(Document).where(Document.number == number)).one()
         orphan = Document(
             **first.model_dump(exclude={"id", "number", "petition_id", "replaces", "storage_key"}),
-            number=f"{number[:-1]}Z",
+            # Another number of the same shape (the last character changed, never to itself).
+            number=number[:-1] + ("Z" if number[-1] != "Z" else "Y"),
             storage_key="x/orphan.pdf",
             replaces="DOPA-2569-NOSUCHNO",  # the chain is broken: its first document is gone
         )
