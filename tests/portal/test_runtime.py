@@ -151,15 +151,10 @@ def test_the_portal_answers_pages_and_the_api_with_inline_handlers(settings, cle
 # -- which bearer tokens can be checked without the provider -----------------------------------
 
 
-def _relying_party_with_keys(fetched_seconds_ago: float):
-    import time
-
-    from joserfc.jwk import KeySet
-
+def _offline_relying_party():
     from identity.oidc import RelyingParty
 
-    keys = KeySet.generate_key_set("RSA", 2048, count=1)
-    rp = RelyingParty(
+    return RelyingParty(
         issuer="http://provider.invalid",
         client_id="portal",
         client_secret="secret",
@@ -167,6 +162,15 @@ def _relying_party_with_keys(fetched_seconds_ago: float):
         scopes="openid",
         http=None,  # type: ignore[arg-type]  # nothing here may reach the provider
     )
+
+
+def _relying_party_with_keys(fetched_seconds_ago: float):
+    import time
+
+    from joserfc.jwk import KeySet
+
+    keys = KeySet.generate_key_set("RSA", 2048, count=1)
+    rp = _offline_relying_party()
     rp._jwks, rp._jwks_at = keys, time.monotonic() - fetched_seconds_ago
     return rp, keys.keys[0].kid
 
@@ -193,14 +197,4 @@ def test_an_unknown_key_needs_the_provider_unless_the_keys_were_just_fetched():
 
 
 def test_no_cached_keys_needs_the_provider():
-    from identity.oidc import RelyingParty
-
-    rp = RelyingParty(
-        issuer="http://provider.invalid",
-        client_id="portal",
-        client_secret="secret",
-        redirect_uri="http://portal.invalid/auth/callback",
-        scopes="openid",
-        http=None,  # type: ignore[arg-type]
-    )
-    assert not rp.can_verify_offline(_token_with_kid("any"))
+    assert not _offline_relying_party().can_verify_offline(_token_with_kid("any"))
