@@ -8,21 +8,27 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from documents.dates import thailand_date
 from documents.models import DatedStatus, Document
 from portal.db import utcnow
 
+# Built once (bound parameters): the wallet's pages are among those citizens load most.
+_DOCUMENTS_OF_CITIZEN = (
+    select(Document)
+    .where(Document.citizen_id == bindparam("citizen_id"))
+    .order_by(col(Document.issued_at).desc(), col(Document.id).desc())
+)
+_DOCUMENT_OF_CITIZEN = select(Document).where(
+    Document.number == bindparam("number"), Document.citizen_id == bindparam("citizen_id")
+)
+
 
 def list_documents_for_citizen(db: Session, *, citizen_id: int) -> list[Document]:
     """The citizen's documents, newest first (revoked ones included, marked by their status)."""
-    statement = (
-        select(Document)
-        .where(Document.citizen_id == citizen_id)
-        .order_by(col(Document.issued_at).desc(), col(Document.id).desc())
-    )
-    return list(db.exec(statement).all())
+    return list(db.exec(_DOCUMENTS_OF_CITIZEN, params={"citizen_id": citizen_id}).all())
 
 
 def get_citizen_document(db: Session, *, citizen_id: int, number: str) -> Document | None:
@@ -30,8 +36,8 @@ def get_citizen_document(db: Session, *, citizen_id: int, number: str) -> Docume
 
     Someone else's document and a missing one look the same, so numbers cannot be probed.
     """
-    statement = select(Document).where(Document.number == number, Document.citizen_id == citizen_id)
-    return db.exec(statement).first()
+    params = {"number": number, "citizen_id": citizen_id}
+    return db.exec(_DOCUMENT_OF_CITIZEN, params=params).first()
 
 
 WalletStatus = DatedStatus

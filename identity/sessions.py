@@ -10,6 +10,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -23,9 +24,13 @@ from portal.db import utcnow
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 
 
+_CITIZEN_BY_NATIONAL_ID = select(Citizen).where(Citizen.national_id == bindparam("national_id"))
+
+
 def get_citizen_by_national_id(db: Session, *, national_id: str) -> Citizen | None:
-    """The citizen with this 13-digit ID, if they have ever signed in."""
-    return db.exec(select(Citizen).where(Citizen.national_id == national_id)).first()
+    """The citizen with this 13-digit ID, if they have ever signed in (every API request asks:
+    the statement is built once)."""
+    return db.exec(_CITIZEN_BY_NATIONAL_ID, params={"national_id": national_id}).first()
 
 
 def upsert_citizen_from_claims(db: Session, *, issuer: str, claims: dict[str, Any]) -> Citizen:
@@ -98,21 +103,36 @@ def create_session(
     return token
 
 
+def session_lookup(*columns: Any) -> Select[Any]:
+    """The statement that reads a session by its token's hash (bound as `session_id`) with its
+    citizen, and any `columns` a caller needs in the same round trip. Callers build it once, at
+    import: a prebuilt statement spares SQLAlchemy building it and its cache key per request."""
+    return (
+        select(WebSession, Citizen, *columns)
+        .join(Citizen, Citizen.id == WebSession.citizen_id)  # type: ignore[arg-type]
+        .where(WebSession.id == bindparam("session_id"))
+    )
+
+
+SESSION_WITH_CITIZEN = session_lookup()
+
+
 def get_active_session(
-    db: Session, *, token: str | None, idle_lifetime: timedelta
-) -> tuple[WebSession, Citizen] | None:
-    """The live session for a cookie token and its citizen, or None if unknown, revoked, idle
-    or expired. One query for both: every page needs the citizen next."""
+    db: Session,
+    *,
+    token: str | None,
+    idle_lifetime: timedelta,
+    lookup: Select[Any] = SESSION_WITH_CITIZEN,
+) -> Row[Any] | None:
+    """The live session for a cookie token as the row of `lookup` (session, citizen, then its
+    extra columns), or None if unknown, revoked, idle or expired. One query: every page needs
+    the citizen next."""
     if not token:
         return None
-    found = db.exec(
-        select(WebSession, Citizen)
-        .join(Citizen, Citizen.id == WebSession.citizen_id)  # type: ignore[arg-type]
-        .where(WebSession.id == hash_token(token))
-    ).first()
+    found = db.exec(lookup, params={"session_id": hash_token(token)}).first()
     if found is None:
         return None
-    session, citizen = found
+    session = found[0]
     if session.revoked_at is not None:
         return None
     now = utcnow()
@@ -121,7 +141,7 @@ def get_active_session(
     if now - session.last_seen_at > LAST_SEEN_GRANULARITY:
         session.last_seen_at = now
         db.add(session)
-    return session, citizen
+    return found
 
 
 def revoke_session(db: Session, *, token: str | None) -> WebSession | None:

@@ -49,7 +49,11 @@ def _read_catalog(path: Path, lang: str) -> dict[str, str]:
 
 def gettext(message: str) -> str:
     """Translates into the current request's language; English falls through unchanged."""
-    lang = current_language.get()
+    return translate(current_language.get(), message)
+
+
+def translate(lang: str, message: str) -> str:
+    """Translates into `lang`; English falls through unchanged."""
     if lang == "en":
         return message
     return load_catalog(lang).get(message, message)

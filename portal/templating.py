@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -15,13 +16,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.responses import Response
 from starlette.types import Scope
 
 from documents.dates import format_english_date, format_thai_date
 from identity.citizen_ids import format_citizen_id, mask_citizen_id
 from portal.csrf import csrf_token
-from portal.i18n import current_language, gettext, ngettext
+from portal.i18n import current_language, gettext, ngettext, translate
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = TEMPLATES_DIR / "static"
@@ -119,6 +121,26 @@ def service_name(code: str) -> str:
         return code
 
 
+def page_gettext(message: str, **variables: Any) -> Markup:
+    """Jinja's newstyle `gettext` for our pages (always autoescaped), without its per-call
+    context dispatch: a text without placeholders is translated, marked safe and formatted once
+    per language, not on every page (a page says `_()` a hundred times)."""
+    if variables:
+        return Markup(gettext(message)) % variables
+    return _fixed_text(current_language.get(), message)
+
+
+@lru_cache(maxsize=8192)
+def _fixed_text(lang: str, message: str) -> Markup:
+    return Markup(translate(lang, message)) % {}  # `%` as Jinja's: "%%" becomes "%"
+
+
+def page_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+    """Jinja's newstyle `ngettext` for our pages, as `page_gettext`."""
+    variables.setdefault("num", num)
+    return Markup(ngettext(singular, plural, num)) % variables
+
+
 def _build_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR / "pages"),
@@ -127,6 +149,8 @@ def _build_env() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # The same semantics, cheaper: `{% trans %}` and `_()` resolve these globals.
+    env.globals.update(gettext=page_gettext, _=page_gettext, ngettext=page_ngettext)
     env.filters["local_date"] = local_date
     env.filters["citizen_id"] = format_citizen_id
     env.filters["masked_id"] = mask_citizen_id
@@ -149,3 +173,37 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+# Public pages kept rendered, per process (render_public). Bounded: searches are free text.
+PUBLIC_PAGES_MAX = 256
+_public_pages: dict[tuple[Hashable, ...], bytes] = {}
+_public_pages_source: list[object] = [None]
+
+
+def render_public(
+    request: Request,
+    name: str,
+    *,
+    source: object,
+    key: tuple[Hashable, ...],
+    context: Callable[[], dict[str, Any]],
+) -> HTMLResponse:
+    """A public page that is the same for every visitor who is not signed in, given its path,
+    the language, `source` (what it shows: the catalogue) and `key` (its arguments): rendered
+    once per process and kept, so a catalogue page costs what a lookup costs. A signed-in
+    visitor's page names them (and counts their messages): rendered each time. A new `source`
+    (a reloaded catalogue, a test's own) empties the store."""
+    if getattr(request.state, "viewer", None) is not None:
+        return render(request, name, **context())
+    if _public_pages_source[0] is not source:
+        _public_pages.clear()
+        _public_pages_source[0] = source
+    cache_key = (name, request.scope["path"], current_language.get(), *key)
+    body = _public_pages.get(cache_key)
+    if body is None:
+        body = bytes(render(request, name, **context()).body)
+        if len(_public_pages) >= PUBLIC_PAGES_MAX:
+            _public_pages.clear()
+        _public_pages[cache_key] = body
+    return HTMLResponse(body)

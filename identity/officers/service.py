@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import pyotp
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from identity.citizen_ids import is_valid_citizen_id, mask_citizen_id
@@ -176,6 +177,13 @@ def start_officer_session(
     return token
 
 
+_SESSION_WITH_OFFICER = (
+    select(OfficerSession, Officer)
+    .join(Officer, Officer.id == OfficerSession.officer_id)  # type: ignore[arg-type]
+    .where(OfficerSession.id == bindparam("session_id"))
+)
+
+
 def get_active_officer_session(
     db: Session, token: str | None
 ) -> tuple[OfficerSession, Officer] | None:
@@ -183,11 +191,8 @@ def get_active_officer_session(
     or the officer was disabled since)."""
     if not token:
         return None
-    found = db.exec(  # one round trip for both: every back-office request asks
-        select(OfficerSession, Officer)
-        .join(Officer, Officer.id == OfficerSession.officer_id)  # type: ignore[arg-type]
-        .where(OfficerSession.id == hash_token(token))
-    ).first()
+    # One round trip for both, one prebuilt statement: every back-office request asks.
+    found = db.exec(_SESSION_WITH_OFFICER, params={"session_id": hash_token(token)}).first()
     if found is None:
         return None
     session, officer = found

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from portal.deps import get_optional_citizen
-from portal.templating import render
+from portal.templating import render_public
 from services.agencies import get_agency
 from services.catalogue.agency import Agency
 from services.catalogue.definitions import (
@@ -221,6 +221,18 @@ def catalogue_page(
 ) -> HTMLResponse:
     query = q[:MAX_QUERY]
     category, event = _known(category, CATEGORIES), _known(event, LIFE_EVENTS)
+    return render_public(
+        request,
+        "catalogue.html",
+        source=catalogue,
+        key=(query, category, event),
+        context=lambda: _catalogue_context(catalogue, query, category, event),
+    )
+
+
+def _catalogue_context(
+    catalogue: Catalogue, query: str, category: str, event: str
+) -> dict[str, Any]:
     before_category = search_catalogue(catalogue, query=query, event=event)
     services = [s for s in before_category if not category or s.category == category]
     groups = [
@@ -228,40 +240,42 @@ def catalogue_page(
         for code in CATEGORIES
         if any(s.category == code for s in services)
     ]
-    return render(
-        request,
-        "catalogue.html",
-        services=services,
-        groups=groups,
-        query=query,
-        category=category,
-        event=event,
-        categories=CATEGORIES,
-        life_events=LIFE_EVENTS,
-        category_counts=count_by(s.category for s in before_category),
-        event_counts=count_by(
+    return {
+        "services": services,
+        "groups": groups,
+        "query": query,
+        "category": category,
+        "event": event,
+        "categories": CATEGORIES,
+        "life_events": LIFE_EVENTS,
+        "category_counts": count_by(s.category for s in before_category),
+        "event_counts": count_by(
             e
             for s in search_catalogue(catalogue, query=query, category=category)
             for e in s.life_events
         ),
-        bundles=search_bundles(catalogue, query=query, event=event),
-        get_agency=get_agency,
-        services_url=services_url,
-    )
+        "bundles": search_bundles(catalogue, query=query, event=event),
+        "get_agency": get_agency,
+        "services_url": services_url,
+    }
 
 
 @public.get("/services/{code}", response_class=HTMLResponse)
 def service_page(request: Request, code: str, catalogue: CatalogueDep) -> HTMLResponse:
     service = catalogue.get(code)
-    return render(
+    return render_public(
         request,
         "service.html",
-        service=service,
-        agency=get_agency(service.agency),
-        evidence=describe_evidence(service),
-        categories=CATEGORIES,
-        life_events=LIFE_EVENTS,
-        bundles=[b for b in catalogue.bundles if code in b.parts],
+        source=catalogue,
+        key=(),
+        context=lambda: {
+            "service": service,
+            "agency": get_agency(service.agency),
+            "evidence": describe_evidence(service),
+            "categories": CATEGORIES,
+            "life_events": LIFE_EVENTS,
+            "bundles": [b for b in catalogue.bundles if code in b.parts],
+        },
     )
 
 
@@ -269,10 +283,14 @@ def service_page(request: Request, code: str, catalogue: CatalogueDep) -> HTMLRe
 def bundle_page(request: Request, code: str, catalogue: CatalogueDep) -> HTMLResponse:
     bundle = catalogue.get_bundle(code)
     parts = [catalogue.get(part) for part in bundle.parts]
-    return render(
+    return render_public(
         request,
         "bundle.html",
-        bundle=bundle,
-        parts=[(s, get_agency(s.agency), describe_evidence(s)) for s in parts],
-        life_events=LIFE_EVENTS,
+        source=catalogue,
+        key=(),
+        context=lambda: {
+            "bundle": bundle,
+            "parts": [(s, get_agency(s.agency), describe_evidence(s)) for s in parts],
+            "life_events": LIFE_EVENTS,
+        },
     )

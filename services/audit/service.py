@@ -162,7 +162,8 @@ def record_event(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditPending:
-    """Records one event in the caller's transaction (flushed, not committed); no lock taken.
+    """Records one event in the caller's transaction; no lock taken. The row goes in with the
+    transaction's next flush (at the latest its commit), batched with the change it describes.
 
     The event exists exactly when the change it describes commits: it is one `audit_pending`
     row, which `seal_pending` links into the chain after the commit (right after it when
@@ -178,7 +179,6 @@ def record_event(
         details=canonical_details(details),
     )
     db.add(pending)
-    db.flush()
     db.info[_UNSEALED] = True
     return pending
 

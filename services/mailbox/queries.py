@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from services.mailbox.errors import MessageNotFoundError
@@ -45,10 +46,25 @@ def get_citizen_message(db: Session, *, citizen_id: int, message_id: str) -> Mai
     return message
 
 
+def _unread(citizen_id: Any) -> ColumnElement[bool]:
+    return and_(MailboxMessage.citizen_id == citizen_id, col(MailboxMessage.read_at).is_(None))
+
+
+_COUNT_UNREAD = select(func.count()).select_from(MailboxMessage).where(_unread(bindparam("cid")))
+
+
 def count_unread(db: Session, *, citizen_id: int) -> int:
     """Unread messages, for the page header: one COUNT on the (citizen_id, created_at) index."""
-    return db.exec(
+    return db.exec(_COUNT_UNREAD, params={"cid": citizen_id}).one()
+
+
+def unread_count_of(citizen_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The same count as a correlated subquery, so the page header's figure comes back in the
+    round trip that reads the citizen (portal.deps)."""
+    return (
         select(func.count())
         .select_from(MailboxMessage)
-        .where(MailboxMessage.citizen_id == citizen_id, col(MailboxMessage.read_at).is_(None))
-    ).one()
+        .where(_unread(citizen_id))
+        .correlate_except(MailboxMessage)
+        .scalar_subquery()
+    )

@@ -16,6 +16,7 @@ Functions flush, never commit.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from documents.dates import thailand_date
@@ -38,15 +39,19 @@ class _ChainUnresolved(Exception):
     """A reissue chain longer than _MAX_CHAIN or naming a document that does not exist."""
 
 
+_PAYMENT_OF_DOCUMENT = select(Payment).where(Payment.document_id == bindparam("document_id"))
+_DOCUMENT_BY_NUMBER = select(Document).where(Document.number == bindparam("number"))
+
+
 def _chain_payment(db: Session, document_id: int) -> Payment | None:
     document = db.get(Document, document_id)
     for _ in range(_MAX_CHAIN):
         if document is None:
             raise _ChainUnresolved()
-        payment = db.exec(select(Payment).where(Payment.document_id == document.id)).first()
+        payment = db.exec(_PAYMENT_OF_DOCUMENT, params={"document_id": document.id}).first()
         if payment is not None or document.replaces is None:
             return payment
-        document = db.exec(select(Document).where(Document.number == document.replaces)).first()
+        document = db.exec(_DOCUMENT_BY_NUMBER, params={"number": document.replaces}).first()
     raise _ChainUnresolved()
 
 

@@ -7,7 +7,7 @@ queues the petition's processing, declining rejects it with the reason shown to 
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from identity.models import Citizen
@@ -43,10 +43,13 @@ def pending_approvals(db: Session, *, approver: Citizen) -> list[tuple[PetitionA
     return list(rows.all())
 
 
+_APPROVAL_OF_PETITION = select(PetitionApproval).where(
+    PetitionApproval.petition_id == bindparam("petition_id")
+)
+
+
 def approval_for(db: Session, *, petition_id: str) -> PetitionApproval | None:
-    return db.exec(
-        select(PetitionApproval).where(PetitionApproval.petition_id == petition_id)
-    ).first()
+    return db.exec(_APPROVAL_OF_PETITION, params={"petition_id": petition_id}).first()
 
 
 def decide_approval(db: Session, *, approval_id: str, approver: Citizen, approve: bool) -> Petition:

@@ -69,15 +69,18 @@ SUPERVISOR_ROLES = frozenset({OfficerRole.SUPERVISOR.value, OfficerRole.AGENCY_A
 
 
 def start_clock(db: Session, petition: Petition, service: ServiceDefinition) -> None:
-    """Sets the petition's due date from the service's legal processing time."""
+    """Sets the petition's due date from the service's legal processing time (and adds the
+    petition to the session). Reading the calendar flushes nothing: a new petition is inserted
+    with its due date, in one statement."""
     days = getattr(service, "processing_days", 0) or 0
     petition.clock_paused_at = None
     petition.escalation = 0
-    petition.due_on = (
-        add_business_days_on_calendar(db, bangkok_date(petition.created_at), days)
-        if days > 0
-        else None
-    )
+    with db.no_autoflush:
+        petition.due_on = (
+            add_business_days_on_calendar(db, bangkok_date(petition.created_at), days)
+            if days > 0
+            else None
+        )
     db.add(petition)
 
 

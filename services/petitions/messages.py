@@ -11,6 +11,7 @@ citizen's message is notified to the officer holding the petition.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from identity.models import Citizen
@@ -81,14 +82,15 @@ def list_notes(db: Session, petition_id: str) -> list[PetitionNote]:
     )
 
 
+_THREAD_OF_PETITION = (
+    select(PetitionMessage)
+    .where(PetitionMessage.petition_id == bindparam("petition_id"))
+    .order_by(col(PetitionMessage.id))
+)
+
+
 def list_messages(db: Session, petition_id: str) -> list[PetitionMessage]:
-    return list(
-        db.exec(
-            select(PetitionMessage)
-            .where(PetitionMessage.petition_id == petition_id)
-            .order_by(col(PetitionMessage.id))
-        )
-    )
+    return list(db.exec(_THREAD_OF_PETITION, params={"petition_id": petition_id}))
 
 
 def post_citizen_message(

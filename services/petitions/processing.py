@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from documents.models import Document
@@ -137,8 +138,13 @@ def definition_of(petition: Petition) -> ServiceDefinition:
 
 def uploaded_items(db: Session, petition_id: str) -> dict[str, EvidenceUpload]:
     """The petition's uploaded files by item ("agency.dataset" declined, or an upload name)."""
-    rows = db.exec(select(EvidenceUpload).where(EvidenceUpload.petition_id == petition_id))
+    rows = db.exec(_UPLOADS_OF_PETITION, params={"petition_id": petition_id})
     return {u.item: u for u in rows}
+
+
+_UPLOADS_OF_PETITION = select(EvidenceUpload).where(
+    EvidenceUpload.petition_id == bindparam("petition_id")
+)
 
 
 def send_to_review(db: Session, *, petition_id: str, note: str) -> None:

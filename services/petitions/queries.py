@@ -3,7 +3,7 @@ for someone else while the delegation for that service is still active."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from identity.delegation.service import find_active_delegation
@@ -27,14 +27,34 @@ def get_citizen_petition(db: Session, *, citizen_id: int, petition_id: str) -> P
     return petition
 
 
+# The statements of the pages citizens load most are built once (bound parameters), not per
+# request: SQLAlchemy then skips building each statement and computing its cache key.
+_PETITIONS_OF_CITIZEN = (
+    select(Petition)
+    .where(
+        or_(
+            Petition.citizen_id == bindparam("citizen_id"),
+            Petition.filed_by_id == bindparam("citizen_id"),
+        )
+    )
+    .order_by(col(Petition.created_at).desc())
+    .limit(bindparam("limit"))
+)
+_EVENTS_OF_PETITION = (
+    select(PetitionEvent)
+    .where(PetitionEvent.petition_id == bindparam("petition_id"))
+    .order_by(col(PetitionEvent.id))
+)
+_RETRIED_JOB = select(PetitionJob.id).where(
+    PetitionJob.petition_id == bindparam("petition_id"),
+    PetitionJob.state == JobState.PENDING,
+    PetitionJob.attempts > 0,
+)
+
+
 def list_citizen_petitions(db: Session, *, citizen_id: int, limit: int = 100) -> list[Petition]:
     """Their own petitions, and those they filed for others that they may still see."""
-    candidates = db.exec(
-        select(Petition)
-        .where(or_(Petition.citizen_id == citizen_id, Petition.filed_by_id == citizen_id))
-        .order_by(col(Petition.created_at).desc())
-        .limit(limit)
-    )
+    candidates = db.exec(_PETITIONS_OF_CITIZEN, params={"citizen_id": citizen_id, "limit": limit})
     return [p for p in candidates if _may_see(db, citizen_id=citizen_id, petition=p)]
 
 
@@ -56,13 +76,7 @@ def _may_see(db: Session, *, citizen_id: int, petition: Petition) -> bool:
 
 
 def list_petition_events(db: Session, *, petition_id: str) -> list[PetitionEvent]:
-    return list(
-        db.exec(
-            select(PetitionEvent)
-            .where(PetitionEvent.petition_id == petition_id)
-            .order_by(col(PetitionEvent.id))
-        )
-    )
+    return list(db.exec(_EVENTS_OF_PETITION, params={"petition_id": petition_id}))
 
 
 def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Petition:
@@ -77,11 +91,4 @@ def get_officer_petition(db: Session, officer: Officer, petition_id: str) -> Pet
 def waiting_for_a_registry(db: Session, *, petition_id: str) -> bool:
     """Whether the petition's work is being retried because a registry did not answer, so the
     citizen can be told that it waits and will continue by itself."""
-    job = db.exec(
-        select(PetitionJob).where(
-            PetitionJob.petition_id == petition_id,
-            PetitionJob.state == JobState.PENDING,
-            PetitionJob.attempts > 0,
-        )
-    ).first()
-    return job is not None
+    return db.exec(_RETRIED_JOB, params={"petition_id": petition_id}).first() is not None

@@ -213,7 +213,7 @@ def submit_petition(
         bundle_code=bundle[1] if bundle else None,
         state=PetitionState.AWAITING_APPROVAL if approver else PetitionState.SUBMITTED,
     )
-    db.add(petition)
+    start_clock(db, petition, service)  # before the insert: the due date goes in with the row
     try:
         db.flush()
     except IntegrityError:
@@ -250,7 +250,6 @@ def submit_petition(
         )
     actor = "delegate" if filed_by is not None else "citizen"
     db.add(PetitionEvent(petition_id=petition.id, to_state=petition.state, actor=actor))
-    start_clock(db, petition, service)
     _record_state_change(db, petition, from_state=None, actor=actor, note="")
     if approver is not None and service.approval is not None:
         db.add(
