@@ -31,7 +31,7 @@ from portal.errors import (
 from portal.etags import CatalogueETags
 from portal.headers import PageMiddleware
 from portal.observability import RequestIds
-from portal.runtime import InlineHandlers, tune_garbage_collector
+from portal.runtime import InlineHandlers, cache_default_factory_checks, tune_garbage_collector
 from portal.settings import Settings, get_settings
 from portal.templating import STATIC_DIR, HashedStaticFiles, render
 from portal.uploads import (
@@ -154,6 +154,7 @@ def create_app(
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tune_garbage_collector()
+    cache_default_factory_checks()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -25,7 +25,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -265,28 +265,46 @@ class DatabaseBucketLimiter:
 
     def hit(self, key: str) -> RateDecision:
         """Takes a token for `key` if one is left (one atomic statement)."""
-        full_key = bucket_key(self.limit, key)
-        now = self._clock()
+        return self.hit_in_turn([(self, key)])[0]
+
+    @staticmethod
+    def hit_in_turn(hits: Sequence[tuple[DatabaseBucketLimiter, str]]) -> list[RateDecision]:
+        """`hit` for several buckets of one database in one transaction, in turn, stopping at
+        the first refusal (the decisions so far, that refusal last): one BEGIN and COMMIT for
+        a request's address and account buckets instead of one each."""
+        engine = hits[0][0].engine
+        decisions: list[RateDecision] = []
         try:
-            with self.engine.begin() as conn:
-                if self.engine.dialect.name == "postgresql" and self.limit not in DURABLE_LIMITS:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql" and all(
+                    limiter.limit not in DURABLE_LIMITS for limiter, _ in hits
+                ):
                     # A bucket's last few milliseconds need not survive a crash: its commit
                     # does not wait for the WAL flush (about 1 ms here, per limited request).
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                taken = conn.execute(self._statement, {"key": full_key, "now": now}).first()
-                if taken is not None:
-                    decision = RateDecision(True)
-                else:
-                    decision = self._refusal(conn, full_key, now)
+                for limiter, key in hits:
+                    decisions.append(limiter._take(conn, key))
+                    if not decisions[-1].allowed:
+                        break
         except SQLAlchemyError:
-            log.warning(
-                "rate limit %s: database backend failed; allowing", self.limit, exc_info=True
-            )
+            limits = ", ".join(limiter.limit for limiter, _ in hits)
+            log.warning("rate limit %s: database backend failed; allowing", limits, exc_info=True)
+            return [RateDecision(True)]
+        for limiter, _ in hits[: len(decisions)]:
+            limiter._count_hit()
+        return decisions
+
+    def _take(self, conn: Any, key: str) -> RateDecision:
+        full_key = bucket_key(self.limit, key)
+        now = self._clock()
+        if conn.execute(self._statement, {"key": full_key, "now": now}).first() is not None:
             return RateDecision(True)
+        return self._refusal(conn, full_key, now)
+
+    def _count_hit(self) -> None:
         self._hits += 1
         if self._hits % self.PRUNE_EVERY == 0:
-            self.prune(now)
-        return decision
+            self.prune(self._clock())
 
     def check(self, key: str) -> RateDecision:
         """Whether `key` has a token left, without taking it."""
@@ -540,17 +558,34 @@ def enforce_rate_limit(
     """
     from portal.metrics import RATE_LIMITED
 
+    hits: list[tuple[RateLimiter, str, str, bool]] = []  # limiter, key, limit, per account
     if by_address:
-        decision = app_limiter(request.app, by_address).hit(client_address_key(request))
-        if not decision.allowed:
-            RATE_LIMITED.labels(limit=by_address).inc()
-            raise RateLimitedError(decision.retry_after)
+        limiter = app_limiter(request.app, by_address)
+        hits.append((limiter, client_address_key(request), by_address, False))
     if by_account:
         limit, account = by_account
-        decision = app_limiter(request.app, limit).hit(account)
+        hits.append((app_limiter(request.app, limit), account, limit, True))
+    decisions = hit_in_turn([(limiter, key) for limiter, key, _, _ in hits])
+    for (_, _, limit, per_account), decision in zip(hits, decisions, strict=False):
         if not decision.allowed:
             RATE_LIMITED.labels(limit=limit).inc()
-            raise RateLimitedError(decision.retry_after, account=True)
+            raise RateLimitedError(decision.retry_after, account=per_account)
+
+
+def hit_in_turn(hits: Sequence[tuple[RateLimiter, str]]) -> list[RateDecision]:
+    """Takes a token from each (limiter, key) in turn, stopping at the first refusal; the
+    decisions so far, that refusal last. Database buckets of one database are hit in one
+    transaction (`DatabaseBucketLimiter.hit_in_turn`)."""
+    if hits and all(isinstance(limiter, DatabaseBucketLimiter) for limiter, _ in hits):
+        engines = {limiter.engine for limiter, _ in hits}  # type: ignore[attr-defined]
+        if len(engines) == 1:
+            return DatabaseBucketLimiter.hit_in_turn(hits)  # type: ignore[arg-type]
+    decisions: list[RateDecision] = []
+    for limiter, key in hits:
+        decisions.append(limiter.hit(key))
+        if not decisions[-1].allowed:
+            break
+    return decisions
 
 
 def enforce_submission_limits(request: Request, *, citizen_id: int | None) -> None:

@@ -1,6 +1,7 @@
 """Process-wide runtime settings that every portal process (web worker, `portal worker`, the
 demo) applies once, when `create_app` builds the application: the garbage collector's pace,
-and whether the portal's request handlers run on the event loop or in threads."""
+pydantic's default factories, and whether the portal's request handlers run on the event loop
+or in threads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from anyio import CancelScope, CapacityLimiter, to_thread
@@ -33,6 +35,35 @@ def tune_garbage_collector() -> None:
     gen0, gen1, gen2 = gc.get_threshold()
     if gen0 < GC_GEN0_THRESHOLD:
         gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
+
+def cache_default_factory_checks() -> None:
+    """Asks pydantic once per default factory whether it takes the validated data.
+
+    pydantic (2.14) answers by `inspect.signature` of the factory every time a model field
+    gets its default: every `utcnow`, id, `dict` and `list` of every row the portal creates
+    (SQLModel builds table rows that way). That was 5 % of a submission's CPU. A function's
+    signature does not change, so the answer is kept per factory; one that cannot be a cache
+    key is asked each time, as before. Without the private hook (another pydantic), nothing
+    changes.
+    """
+    try:
+        from pydantic._internal import _fields
+    except ImportError:  # pragma: no cover - another pydantic layout
+        return
+    ask = getattr(_fields, "takes_validated_data_argument", None)
+    if ask is None or getattr(ask, "__wrapped__", None) is not None:
+        return
+    remembered = lru_cache(maxsize=1024)(ask)
+
+    def takes_validated_data_argument(factory: Callable[..., Any]) -> bool:
+        try:
+            return bool(remembered(factory))
+        except TypeError:  # unhashable factory
+            return bool(ask(factory))
+
+    takes_validated_data_argument.__wrapped__ = ask  # type: ignore[attr-defined]
+    _fields.takes_validated_data_argument = takes_validated_data_argument
 
 
 # -- handlers on the event loop ----------------------------------------------------------------

@@ -24,7 +24,7 @@ from services.petitions.bundles import bundle_petitions
 from services.petitions.errors import PetitionNotFoundError
 from services.petitions.messages import list_messages
 from services.petitions.models import FINAL_STATES, Petition, PetitionEvent, PetitionState
-from services.petitions.processing import definition_of, uploaded_items
+from services.petitions.processing import definition_of, may_hold_uploads, uploaded_items
 from services.petitions.queries import (
     get_citizen_petition,
     list_citizen_petitions,
@@ -52,19 +52,27 @@ def petition_status(
     request: Request, petition_id: str, db: Db, citizen: CurrentCitizen
 ) -> HTMLResponse:
     petition = get_citizen_petition(db, citizen_id=citizen.id, petition_id=petition_id)  # type: ignore[arg-type]
+    service = definition_of(petition)
+    events = list_petition_events(db, petition_id=petition.id)
     return render(
         request,
         "petition.html",
         petition=petition,
-        service=definition_of(petition),
-        events=list_petition_events(db, petition_id=petition.id),
+        service=service,
+        events=events,
         others=_other_people(db, [petition], citizen),
         working=petition.state not in WAITING_FOR_A_PERSON,
         fetched=fetched_evidence(petition),
         delayed=petition.state == PetitionState.EVIDENCE_PENDING
         and waiting_for_a_registry(db, petition_id=petition.id),
-        uploads=list(uploaded_items(db, petition.id).values()),
-        approval=approval_for(db, petition_id=petition.id),
+        # Only asked where there can be any: a service taking copies, a supplement asked for,
+        # a service needing someone's approval.
+        uploads=(
+            list(uploaded_items(db, petition.id).values())
+            if may_hold_uploads(service, events)
+            else []
+        ),
+        approval=approval_for(db, petition_id=petition.id) if service.approval else None,
         thread=list_messages(db, petition.id),
         siblings=[
             (p, definition_of(p))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from services.audit.service import record_event
@@ -143,9 +144,12 @@ def list_holidays(db: Session, *, year: int) -> list[Holiday]:
 
 def holidays_between(db: Session, start: date, end: date) -> set[date]:
     """The holidays from `start` to `end`, both included."""
-    return set(
-        db.exec(select(Holiday.day).where(col(Holiday.day) >= start, col(Holiday.day) <= end))
-    )
+    return set(db.exec(_HOLIDAYS_BETWEEN, params={"start": start, "end": end}))
+
+
+_HOLIDAYS_BETWEEN = select(Holiday.day).where(
+    col(Holiday.day) >= bindparam("start"), col(Holiday.day) <= bindparam("end")
+)
 
 
 def add_business_days_on_calendar(db: Session, start: date, n: int) -> date:

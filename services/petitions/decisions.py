@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from identity.officers.authz import has_role, require_role
@@ -114,26 +114,34 @@ def require_still_held_in(
         raise PetitionNotInReviewError(state=str(petition.state))
 
 
+_LATEST_DECISION = (
+    select(PetitionDecision)
+    .where(PetitionDecision.petition_id == bindparam("petition_id"))
+    .order_by(col(PetitionDecision.id).desc())
+    .limit(1)
+)
+_DECISIONS = (
+    select(PetitionDecision)
+    .where(PetitionDecision.petition_id == bindparam("petition_id"))
+    .order_by(col(PetitionDecision.id))
+)
+
+
 def pending_first_approval(db: Session, petition_id: str) -> PetitionDecision | None:
     """The first approval of a two-officer petition still waiting for its second, if any."""
-    latest = db.exec(
-        select(PetitionDecision)
-        .where(PetitionDecision.petition_id == petition_id)
-        .order_by(col(PetitionDecision.id).desc())
-    ).first()
-    if latest is not None and latest.kind == DecisionKind.FIRST_APPROVAL:
-        return latest
+    latest = db.exec(_LATEST_DECISION, params={"petition_id": petition_id}).first()
+    return first_approval_waiting([latest] if latest is not None else [])
+
+
+def first_approval_waiting(decisions: list[PetitionDecision]) -> PetitionDecision | None:
+    """`pending_first_approval` from the petition's decisions in order (`list_decisions`)."""
+    if decisions and decisions[-1].kind == DecisionKind.FIRST_APPROVAL:
+        return decisions[-1]
     return None
 
 
 def list_decisions(db: Session, petition_id: str) -> list[PetitionDecision]:
-    return list(
-        db.exec(
-            select(PetitionDecision)
-            .where(PetitionDecision.petition_id == petition_id)
-            .order_by(col(PetitionDecision.id))
-        )
-    )
+    return list(db.exec(_DECISIONS, params={"petition_id": petition_id}))
 
 
 def _approve(
@@ -289,15 +297,15 @@ def transfer_petition(
 
 def list_transfer_offices(db: Session, petition: Petition) -> list[Office]:
     """Active offices of the petition's agency other than the one holding it."""
-    return [
-        o
-        for o in db.exec(
-            select(Office)
-            .where(Office.agency == petition.agency, col(Office.active).is_(True))
-            .order_by(col(Office.code))
-        )
-        if o.code != petition.office_code
-    ]
+    offices = db.exec(_ACTIVE_OFFICES, params={"agency": petition.agency})
+    return [o for o in offices if o.code != petition.office_code]
+
+
+_ACTIVE_OFFICES = (
+    select(Office)
+    .where(Office.agency == bindparam("agency"), col(Office.active).is_(True))
+    .order_by(col(Office.code))
+)
 
 
 # -- bulk approve -------------------------------------------------------------------------------

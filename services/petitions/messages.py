@@ -72,14 +72,15 @@ def add_note(db: Session, *, officer: Officer, petition_id: str, text: str) -> P
     return note
 
 
+_NOTES_OF_PETITION = (
+    select(PetitionNote)
+    .where(PetitionNote.petition_id == bindparam("petition_id"))
+    .order_by(col(PetitionNote.id))
+)
+
+
 def list_notes(db: Session, petition_id: str) -> list[PetitionNote]:
-    return list(
-        db.exec(
-            select(PetitionNote)
-            .where(PetitionNote.petition_id == petition_id)
-            .order_by(col(PetitionNote.id))
-        )
-    )
+    return list(db.exec(_NOTES_OF_PETITION, params={"petition_id": petition_id}))
 
 
 _THREAD_OF_PETITION = (

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from identity.officers.models import Officer
@@ -110,6 +111,16 @@ def _field_label(agency_code: str, dataset: str, name: str) -> Text:
     return Text(th=spec.label_th or name, en=spec.label_en or name)
 
 
+_UPLOADS_IN_ORDER = (
+    select(EvidenceUpload)
+    .where(EvidenceUpload.petition_id == bindparam("petition_id"))
+    .order_by(col(EvidenceUpload.uploaded_at))
+)
+_APPROVALS = select(PetitionApproval).where(
+    PetitionApproval.petition_id == bindparam("petition_id")
+)
+
+
 def open_petition_for_officer(
     db: Session, *, officer: Officer, petition_id: str, now: datetime
 ) -> TaskView:
@@ -144,16 +155,8 @@ def open_petition_for_officer(
                     fetched=isinstance(fetched, dict),
                 )
             )
-    uploads = list(
-        db.exec(
-            select(EvidenceUpload)
-            .where(EvidenceUpload.petition_id == petition.id)
-            .order_by(col(EvidenceUpload.uploaded_at))
-        )
-    )
-    approvals = list(
-        db.exec(select(PetitionApproval).where(PetitionApproval.petition_id == petition.id))
-    )
+    uploads = list(db.exec(_UPLOADS_IN_ORDER, params={"petition_id": petition.id}))
+    approvals = list(db.exec(_APPROVALS, params={"petition_id": petition.id}))
     holder = db.get(Officer, petition.assigned_officer_id) if petition.assigned_officer_id else None
     cutoff = now - RELEASE_AFTER
     claim_stale = bool(

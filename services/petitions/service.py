@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -403,12 +403,13 @@ def _record_state_change(
 
 def _by_idempotency_key(db: Session, *, filer_id: int | None, key: str) -> Petition | None:
     """The petition this filer already sent with this key: their own, or one for someone else."""
-    return db.exec(
-        select(Petition).where(
-            Petition.idempotency_key == key,
-            or_(
-                and_(Petition.citizen_id == filer_id, col(Petition.filed_by_id).is_(None)),
-                Petition.filed_by_id == filer_id,
-            ),
-        )
-    ).first()
+    return db.exec(_BY_IDEMPOTENCY_KEY, params={"key": key, "filer_id": filer_id}).first()
+
+
+_BY_IDEMPOTENCY_KEY = select(Petition).where(
+    Petition.idempotency_key == bindparam("key"),
+    or_(
+        and_(Petition.citizen_id == bindparam("filer_id"), col(Petition.filed_by_id).is_(None)),
+        Petition.filed_by_id == bindparam("filer_id"),
+    ),
+)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from identity.models import Citizen
@@ -149,13 +149,14 @@ def open_supplement_request(db: Session, petition_id: str) -> SupplementRequest 
 
 
 def list_supplement_requests(db: Session, petition_id: str) -> list[SupplementRequest]:
-    return list(
-        db.exec(
-            select(SupplementRequest)
-            .where(SupplementRequest.petition_id == petition_id)
-            .order_by(col(SupplementRequest.requested_at))
-        )
-    )
+    return list(db.exec(_SUPPLEMENT_REQUESTS, params={"petition_id": petition_id}))
+
+
+_SUPPLEMENT_REQUESTS = (
+    select(SupplementRequest)
+    .where(SupplementRequest.petition_id == bindparam("petition_id"))
+    .order_by(col(SupplementRequest.requested_at))
+)
 
 
 def get_citizen_supplement(

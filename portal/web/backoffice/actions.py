@@ -47,7 +47,8 @@ def casework_context(db: Session, officer: Officer, petition: Petition) -> dict[
     supervisor = has_role(officer, OfficerRole.SUPERVISOR.value) or has_role(
         officer, OfficerRole.AGENCY_ADMIN.value
     )
-    first = decisions.pending_first_approval(db, petition.id)
+    decided = decisions.list_decisions(db, petition.id)
+    first = decisions.first_approval_waiting(decided)
     return {
         "holds_claim": petition.assigned_officer_id == officer.id,
         "may_write": petition.assigned_officer_id == officer.id or supervisor,
@@ -59,7 +60,7 @@ def casework_context(db: Session, officer: Officer, petition: Petition) -> dict[
         "uploads": service.uploads,
         "offices": decisions.list_transfer_offices(db, petition),
         "requests": supplements.list_supplement_requests(db, petition.id),
-        "decisions": decisions.list_decisions(db, petition.id),
+        "decisions": decided,
         "notes": messages.list_notes(db, petition.id),
         "messages": messages.list_messages(db, petition.id),
     }
