@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
@@ -255,9 +255,38 @@ def create_app(
     from portal.api.v1 import routers as api_routers
     from portal.web import routers as web_routers
 
-    for router in (*web_routers(), *api_routers()):
+    for router in by_traffic([*web_routers(), *api_routers()]):
         app.include_router(router)
     return app
+
+
+# First path segments in the order of their traffic at a peak (docs/performance.md): status
+# and document views, the API, the catalogue, the back office.
+BUSIEST_FIRST_SEGMENTS = ("petitions", "documents", "api", "services", "backoffice", "verify")
+
+
+def first_segments(router: APIRouter) -> set[str]:
+    """The literal first path segments of a router's routes ("{" marks a parameter)."""
+    return {getattr(r, "path", "/").strip("/").split("/")[0] for r in router.routes}
+
+
+def by_traffic(routers: list[APIRouter]) -> list[APIRouter]:
+    """The routers, busiest first. A request is matched against the routes in order, so a
+    status view should not first be tried against forty others (FastAPI matches each included
+    router's routes twice). Order matters only between routes that can match the same path,
+    and every route starts with a literal segment: routers sharing a first segment keep their
+    declared order (the sort is stable and keyed by the busiest segment of each router, and
+    tests/portal/test_route_order.py checks both facts)."""
+
+    def rank(router: APIRouter) -> int:
+        ranks = [
+            BUSIEST_FIRST_SEGMENTS.index(s)
+            for s in first_segments(router)
+            if s in BUSIEST_FIRST_SEGMENTS
+        ]
+        return min(ranks, default=len(BUSIEST_FIRST_SEGMENTS))
+
+    return sorted(routers, key=rank)
 
 
 def notify_worker(app: FastAPI) -> None:

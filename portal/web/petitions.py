@@ -24,13 +24,14 @@ from services.petitions.bundles import bundle_petitions
 from services.petitions.errors import PetitionNotFoundError
 from services.petitions.messages import list_messages
 from services.petitions.models import FINAL_STATES, Petition, PetitionEvent, PetitionState
-from services.petitions.processing import definition_of, may_hold_uploads, uploaded_items
+from services.petitions.processing import definition_of, uploaded_items
 from services.petitions.queries import (
     get_citizen_petition,
     list_citizen_petitions,
     list_petition_events,
     waiting_for_a_registry,
 )
+from services.petitions.snapshots import may_hold_uploads
 
 router = APIRouter(tags=["citizen"], include_in_schema=False)
 

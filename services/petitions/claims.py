@@ -175,9 +175,9 @@ def claim_next_petition(
             if _claim_if_free(
                 db, officer=officer, petition_id=petition_id, now=now, after=release_after
             ):
-                petition = db.get(Petition, petition_id)
+                # One read, refreshing a copy already in the session (the UPDATE bypassed it).
+                petition = db.get(Petition, petition_id, populate_existing=True)
                 assert petition is not None
-                db.refresh(petition)
                 record_event(
                     db,
                     actor=actor_of(officer),

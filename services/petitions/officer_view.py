@@ -34,6 +34,7 @@ from services.petitions.models import (
 )
 from services.petitions.queries import list_petition_events
 from services.petitions.queue import RELEASE_AFTER, deadline_status, local_today
+from services.petitions.snapshots import may_hold_uploads, snapshot_definition
 
 VIEW_DATASET = "portal.petition"
 VIEW_PURPOSE_TH = "เจ้าหน้าที่ตรวจพิจารณาคำขอของท่าน"
@@ -79,7 +80,7 @@ def petition_definition(petition: Petition) -> ServiceDefinition | None:
     """The definition the petition was filed under; the catalogue's for older petitions."""
     if petition.definition:
         try:
-            return ServiceDefinition.model_validate(petition.definition)
+            return snapshot_definition(petition)
         except ValidationError:
             pass
     from services.catalogue.service import get_catalogue
@@ -155,8 +156,18 @@ def open_petition_for_officer(
                     fetched=isinstance(fetched, dict),
                 )
             )
-    uploads = list(db.exec(_UPLOADS_IN_ORDER, params={"petition_id": petition.id}))
-    approvals = list(db.exec(_APPROVALS, params={"petition_id": petition.id}))
+    history = list_petition_events(db, petition_id=petition.id)
+    # Only asked where there can be any (an unknown definition: asked).
+    uploads = (
+        list(db.exec(_UPLOADS_IN_ORDER, params={"petition_id": petition.id}))
+        if service is None or may_hold_uploads(service, history)
+        else []
+    )
+    approvals = (
+        list(db.exec(_APPROVALS, params={"petition_id": petition.id}))
+        if service is None or service.approval is not None
+        else []
+    )
     holder = db.get(Officer, petition.assigned_officer_id) if petition.assigned_officer_id else None
     cutoff = now - RELEASE_AFTER
     claim_stale = bool(
@@ -173,7 +184,7 @@ def open_petition_for_officer(
         evidence=evidence,
         uploads=uploads,
         approvals=approvals,
-        history=list_petition_events(db, petition_id=petition.id),
+        history=history,
         due_on=petition.due_on,
         deadline=deadline_status(petition.due_on, petition.escalation, local_today(now)),
         holder=holder,

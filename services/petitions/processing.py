@@ -9,8 +9,6 @@ fetched again, and a document is issued at most once per petition.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -44,10 +42,10 @@ from services.petitions.models import (
     Consent,
     EvidenceUpload,
     Petition,
-    PetitionEvent,
     PetitionState,
 )
 from services.petitions.service import change_state
+from services.petitions.snapshots import snapshot_definition
 
 
 class Outcome(StrEnum):
@@ -136,36 +134,13 @@ def definition_of(petition: Petition) -> ServiceDefinition:
     """The definition the petition was filed under (its snapshot), not today's."""
     if not petition.definition:
         return get_catalogue().get(petition.service_code)  # filed before snapshots were kept
-    # Petitions of one service version carry equal snapshots: each is validated once per
-    # process (a page asks for it on every view), then recognised by comparing the dicts.
-    key = (petition.service_code, petition.service_version)
-    known = _VALIDATED_SNAPSHOTS.get(key)
-    if known is not None and known[0] == petition.definition:
-        return known[1]
-    definition = ServiceDefinition.model_validate(petition.definition)
-    if len(_VALIDATED_SNAPSHOTS) >= _VALIDATED_SNAPSHOTS_MAX:
-        _VALIDATED_SNAPSHOTS.clear()
-    _VALIDATED_SNAPSHOTS[key] = (copy.deepcopy(petition.definition), definition)
-    return definition
-
-
-_VALIDATED_SNAPSHOTS: dict[tuple[str, Any], tuple[dict[str, Any], ServiceDefinition]] = {}
-_VALIDATED_SNAPSHOTS_MAX = 1024
+    return snapshot_definition(petition)
 
 
 def uploaded_items(db: Session, petition_id: str) -> dict[str, EvidenceUpload]:
     """The petition's uploaded files by item ("agency.dataset" declined, or an upload name)."""
     rows = db.exec(_UPLOADS_OF_PETITION, params={"petition_id": petition_id})
     return {u.item: u for u in rows}
-
-
-def may_hold_uploads(service: ServiceDefinition, events: Iterable[PetitionEvent]) -> bool:
-    """Whether the petition can have uploaded files at all: copies come with the petition only
-    where its definition takes them (instead of a fetch, or as an upload of its own), and
-    later only in answer to a supplement request. Pages skip the query otherwise."""
-    if service.uploads or any(item.upload_instead is not None for item in service.evidence):
-        return True
-    return any(e.to_state == PetitionState.SUPPLEMENT_REQUESTED for e in events)
 
 
 _UPLOADS_OF_PETITION = select(EvidenceUpload).where(

@@ -21,8 +21,9 @@ from portal.csrf import CsrfProtected
 from portal.deps import Db
 from portal.web.backoffice.signin import CurrentOfficer, _page
 from services.petitions import decisions, messages, supplements
-from services.petitions.models import Petition, PetitionState
+from services.petitions.models import Petition, PetitionEvent, PetitionState
 from services.petitions.processing import definition_of
+from services.petitions.snapshots import was_asked_for_supplements
 
 router = APIRouter(prefix="/backoffice", tags=["officer"], include_in_schema=False)
 
@@ -41,8 +42,14 @@ def _wake_worker(request: Request, db: Session) -> None:
     notify_worker(request.app)
 
 
-def casework_context(db: Session, officer: Officer, petition: Petition) -> dict[str, Any]:
-    """What the actions and thread partials show for one petition."""
+def casework_context(
+    db: Session,
+    officer: Officer,
+    petition: Petition,
+    history: list[PetitionEvent] | None = None,
+) -> dict[str, Any]:
+    """What the actions and thread partials show for one petition. With its `history` (the
+    events, already read), supplement requests are asked for only if there were any."""
     service = definition_of(petition)
     supervisor = has_role(officer, OfficerRole.SUPERVISOR.value) or has_role(
         officer, OfficerRole.AGENCY_ADMIN.value
@@ -59,7 +66,11 @@ def casework_context(db: Session, officer: Officer, petition: Petition) -> dict[
         "flaggable_fields": supplements.flaggable_fields(service),
         "uploads": service.uploads,
         "offices": decisions.list_transfer_offices(db, petition),
-        "requests": supplements.list_supplement_requests(db, petition.id),
+        "requests": (
+            supplements.list_supplement_requests(db, petition.id)
+            if history is None or was_asked_for_supplements(history)
+            else []
+        ),
         "decisions": decided,
         "notes": messages.list_notes(db, petition.id),
         "messages": messages.list_messages(db, petition.id),

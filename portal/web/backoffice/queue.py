@@ -196,5 +196,5 @@ def petition_page(
         assignable=(
             claims.list_assignable_officers(db, agency=view.petition.agency) if supervisor else []
         ),
-        casework=casework_context(db, officer, view.petition),
+        casework=casework_context(db, officer, view.petition, history=view.history),
     )
