@@ -37,6 +37,20 @@ def tune_garbage_collector() -> None:
         gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
+def freeze_startup_objects() -> None:
+    """Moves every object alive once the app is built (modules, routes, templates, the
+    catalogue, ORM metadata) out of the cyclic collector's sight.
+
+    They live as long as the process, yet each full collection walks them all again.
+    `gc.freeze()` is made for this (the CPython docs suggest it for long-lived objects of a
+    server). Callgrind on the in-process load mix: 12.5 -> 11.3 million instructions per
+    request (docs/performance.md). For the web worker processes of `portal serve`
+    (portal.asgi), not for tests, which build many apps in one process.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def cache_default_factory_checks() -> None:
     """Asks pydantic once per default factory whether it takes the validated data.
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -33,6 +37,53 @@ def test_a_higher_threshold_set_by_the_operator_is_kept(default_gc_thresholds):
     gc.set_threshold(50_000, 10, 10)
     tune_garbage_collector()
     assert gc.get_threshold() == (50_000, 10, 10)
+
+
+def test_a_serve_worker_freezes_what_it_built_before_its_first_request(tmp_path):
+    """`portal.asgi` (what each `portal serve` worker imports) leaves the app, its routes and
+    the catalogue out of the cyclic collector's walks. In a process of its own: freezing the
+    test process would keep every app the tests build."""
+    script = (
+        "import gc; assert gc.get_freeze_count() == 0; import portal.asgi; "
+        "print(gc.get_freeze_count())"
+    )
+    env = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path), PORTAL_ENV="development")
+    env.pop("PORTAL_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) > 10_000
+
+
+def test_default_factories_are_inspected_once_each(settings, monkeypatch):
+    """pydantic asks whether a default factory takes the validated data on every default it
+    makes (by `inspect.signature`); after create_app it asks once per factory."""
+    from pydantic._internal import _fields, _typing_extra
+
+    from portal.app import create_app
+    from portal.db import utcnow
+    from services.mailbox.models import MailboxMessage
+
+    create_app(settings)
+
+    def message() -> MailboxMessage:
+        return MailboxMessage(
+            citizen_id=1, kind="notice", subject_th="", subject_en="", body_th="", body_en=""
+        )
+
+    message()  # each factory asked once
+    asked: list[object] = []
+    inspect_signature = _typing_extra.signature_no_eval
+    monkeypatch.setattr(
+        _typing_extra, "signature_no_eval", lambda f: asked.append(f) or inspect_signature(f)
+    )
+    before = datetime.now(UTC)
+    first, second = message(), message()
+    assert first.id != second.id and second.created_at >= before
+    assert asked == []
+    _fields.takes_validated_data_argument.__wrapped__(utcnow)  # the uncached check asks
+    assert asked == [utcnow]
 
 
 # -- handlers on the event loop (settings.inline_handlers) -------------------------------------
