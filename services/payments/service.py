@@ -17,7 +17,7 @@ Functions flush, never commit.
 from __future__ import annotations
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from documents.dates import thailand_date
 from documents.models import Document
@@ -197,8 +197,6 @@ def biller_id_for(agency: str, *, configured: dict[str, str], demo: bool) -> str
 
 def list_citizen_payments(db: Session, *, citizen_id: int) -> list[Payment]:
     """The citizen's payments, newest first (for the wallet)."""
-    from sqlmodel import col
-
     return list(
         db.exec(
             select(Payment)
@@ -213,9 +211,10 @@ def pending_fees(db: Session, *, documents: list[Document]) -> dict[int, Payment
     ids = [d.id for d in documents if d.id is not None]
     if not ids:
         return {}
-    from sqlmodel import col
-
-    rows = db.exec(
-        select(Payment).where(col(Payment.document_id).in_(ids), Payment.status == "pending")
-    ).all()
+    rows = db.exec(_PENDING_OF_DOCUMENTS, params={"ids": ids}).all()
     return {p.document_id: p for p in rows}
+
+
+_PENDING_OF_DOCUMENTS = select(Payment).where(
+    col(Payment.document_id).in_(bindparam("ids", expanding=True)), Payment.status == "pending"
+)

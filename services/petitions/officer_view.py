@@ -196,18 +196,20 @@ def open_petition_for_officer(
     return view
 
 
+_RECENT_VIEW = select(DataAccess.id).where(
+    DataAccess.petition_id == bindparam("petition_id"),
+    DataAccess.accessed_by == bindparam("actor"),
+    DataAccess.dataset == VIEW_DATASET,
+    col(DataAccess.at) > bindparam("since"),
+)
+
+
 def _log_view(
     db: Session, *, officer: Officer, petition: Petition, fields: list[str], now: datetime
 ) -> None:
     actor = actor_of(officer)
-    logged_recently = db.exec(
-        select(DataAccess.id).where(
-            DataAccess.petition_id == petition.id,
-            DataAccess.accessed_by == actor,
-            DataAccess.dataset == VIEW_DATASET,
-            col(DataAccess.at) > now - VIEW_LOG_INTERVAL,
-        )
-    ).first()
+    params = {"petition_id": petition.id, "actor": actor, "since": now - VIEW_LOG_INTERVAL}
+    logged_recently = db.exec(_RECENT_VIEW, params=params).first()
     if logged_recently is None:
         db.add(
             DataAccess(

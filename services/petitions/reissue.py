@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -79,15 +80,18 @@ def latest_reissue_job(db: Session, *, document: Document) -> PetitionJob | None
     petition_id = origin_petition_id(db, document)
     if petition_id is None:
         return None
-    statement = (
-        select(PetitionJob)
-        .where(
-            PetitionJob.petition_id == petition_id,
-            PetitionJob.kind == reissue_kind(document.number),
-        )
-        .order_by(col(PetitionJob.id).desc())
+    params = {"petition_id": petition_id, "kind": reissue_kind(document.number)}
+    return db.exec(_LATEST_JOB_OF_KIND, params=params).first()
+
+
+_LATEST_JOB_OF_KIND = (
+    select(PetitionJob)
+    .where(
+        PetitionJob.petition_id == bindparam("petition_id"),
+        PetitionJob.kind == bindparam("kind"),
     )
-    return db.exec(statement).first()
+    .order_by(col(PetitionJob.id).desc())
+)
 
 
 def request_reissue(
