@@ -1,6 +1,6 @@
 """Load benchmark (issue 8): the traffic mix at rising load against the portal as deployed.
 
-`portal serve --workers 4` (handlers on the event loop, as for a peak) + `portal worker` (at a
+`portal serve --workers 2` (handlers on the event loop, as for a peak) + `portal worker` (at a
 lower CPU priority) on PostgreSQL, the simulated registries and the bundled digital-ID
 provider; 50,000 petitions seeded first (COPY, timed); Locust (headless, as a library) steps
 through 25 … 800 users, printing throughput, p50/p95/p99 per request type and the CPU of each
@@ -10,7 +10,7 @@ backlog is drained and timed. 5–12 minutes on 2 cores depending on where it br
 
     .venv/bin/python bench/run.py --only load
     .venv/bin/python bench/bench_load.py [--steps 25,50,100,150,200,250,300,400,600,800]
-        [--step-seconds 30] [--petitions 50000] [--workers 4] [--job-workers 1]
+        [--step-seconds 30] [--petitions 50000] [--workers 2] [--job-workers 1]
         [--worker-nice 19] [--database-url postgresql://postgres@127.0.0.1:5432/load_a]
 
 Needs the `bench` extra (Locust): `pip install -e '.[bench]'`. The database named by

@@ -86,8 +86,9 @@ def cache_default_factory_checks() -> None:
 # millisecond or two, and a page passes through ten to twenty such hand-offs (each dependency,
 # the endpoint, the response validation), each costing two thread switches and a wait for the
 # GIL. With `inline_handlers` the portal runs them on the event loop instead, one request at a
-# time per process, and scales by processes (`portal serve --workers`, two per core: one
-# computes while the other waits on PostgreSQL), the way a WSGI server's sync workers do.
+# time per process, and scales by processes (`portal serve --workers`, one per vCPU: measured
+# better than two, as the database and the other processes fill the waits), the way a WSGI
+# server's sync workers do.
 # Measured in-process: 0.8–2.4 ms of CPU less per request (docs/performance.md, "National
 # peak").
 #

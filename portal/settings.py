@@ -177,7 +177,7 @@ class Settings(BaseSettings):
     audit_seal_after_commit: bool = True
     # Run the portal's sync endpoints and dependencies on the event loop instead of in threads
     # (portal.runtime): about 1 ms of CPU less per request, one request at a time per process,
-    # so run two or three `portal serve` workers per core. Off: FastAPI's thread pool.
+    # so run one `portal serve` worker per vCPU (measured best). Off: FastAPI's thread pool.
     inline_handlers: bool = False
 
     @model_validator(mode="after")

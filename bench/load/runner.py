@@ -79,7 +79,7 @@ UNLIMITED = {
 
 
 # How the portal is deployed for a peak (docs/architecture.md, "Running at national scale"):
-# handlers on the event loop with several processes per core, the audit chain linked by the
+# handlers on the event loop with one web process per vCPU, the audit chain linked by the
 # workers' sealer rather than after every commit, and no test query before each request's first
 # (PostgreSQL is not restarted during the run). Overridable from the environment, to compare.
 PEAK_SETTINGS = {
@@ -428,7 +428,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="emptied on every run; PostgreSQL names must start with 'load' (or sqlite://)",
     )
     parser.add_argument(
-        "--workers", type=int, default=4, help="portal serve --workers (2 per core)"
+        "--workers", type=int, default=2, help="portal serve --workers (one per vCPU)"
     )
     parser.add_argument("--job-workers", type=int, default=1, help="portal worker processes")
     parser.add_argument(
