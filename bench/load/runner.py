@@ -454,6 +454,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--keep", action="store_true", help="keep the data dir and logs")
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="after seeding, keep the stack up without load (for bench/load/replay.py) until "
+        "SIGINT/SIGTERM; implies --keep",
+    )
     return parser.parse_args(argv)
 
 
@@ -569,6 +575,9 @@ def run(args: argparse.Namespace) -> dict[str, str]:
                 )
             )
             submitted_file = data_dir / "submitted.txt"
+            if args.hold:
+                hold(data_dir, env)
+                return figures
             step_figures = run_steps(args, base, fixtures, submitted_file, env, engine, stack)
             figures |= step_figures
 
@@ -588,10 +597,21 @@ def run(args: argparse.Namespace) -> dict[str, str]:
             log(f"accepted submissions by state after the drain: {states}")
         return figures
     finally:
-        if args.keep:
+        if args.keep or args.hold:
             log(f"data dir and logs kept in {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def hold(data_dir: Path, env: dict[str, str]) -> None:
+    """Keeps the seeded stack up, idle, for an in-process replay of the mix
+    (bench/load/replay.py reads `portal.env.json` and `fixtures.json` from the data dir)."""
+    settings = {k: v for k, v in env.items() if k.startswith("PORTAL_")}
+    (data_dir / "portal.env.json").write_text(json.dumps(settings, indent=1))
+    log(f"holding (Ctrl-C or SIGTERM to stop): bench/load/replay.py --data-dir {data_dir}")
+    with suppress(KeyboardInterrupt, SystemExit):  # SIGTERM raises SystemExit (main)
+        while True:
+            time.sleep(3600)
 
 
 def submitter_ids(population: int, count: int) -> list[str]:

@@ -67,3 +67,70 @@ def test_the_load_mix_runs_end_to_end_and_loses_no_submission(target: str) -> No
     assert figures["load_submissions_lost"] == "0"
     assert figures["load_backlog_drain_s"] != "timeout"
     assert figures["load_submissions_issued"] == str(accepted)
+
+
+def test_the_replay_plays_the_locust_mix_with_its_weights() -> None:
+    """bench/load/replay.py's MIX is locustfile.py's: the same tasks with the same weights
+    (read from the @task decorators without importing Locust)."""
+    import ast
+
+    tree = ast.parse((ROOT / "bench" / "load" / "locustfile.py").read_text())
+    weights = {
+        node.name: decorator.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "task"
+    }
+    spec = importlib.util.spec_from_file_location("replay", ROOT / "bench" / "load" / "replay.py")
+    assert spec is not None and spec.loader is not None
+    replay = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(replay)
+    assert replay.MIX == weights
+
+
+def test_a_held_stack_is_replayed_in_process() -> None:
+    """`runner.py --hold` seeds and keeps the stack up; replay.py then plays the mix into the
+    application in-process against that database and reports CPU per request."""
+    if importlib.util.find_spec("locust") is None:
+        pytest.skip("the load benchmark needs Locust: pip install -e '.[bench]'")
+    import signal
+    import time
+
+    command = [
+        sys.executable, str(ROOT / "bench" / "load" / "runner.py"), "--hold",
+        "--database-url", "sqlite://", "--petitions", "200", "--citizens", "50",
+        "--sessions", "10", "--officers", "2", "--population", "200", "--submitters", "2",
+        "--workers", "1",
+    ]  # fmt: skip
+    runner = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    data_dir = None
+    try:
+        deadline = time.monotonic() + 300
+        assert runner.stdout is not None
+        for line in runner.stdout:
+            if "--data-dir" in line:
+                data_dir = line.rsplit("--data-dir", 1)[1].strip()
+                break
+            assert time.monotonic() < deadline
+        assert data_dir, "the runner never held"
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "load" / "replay.py"),
+             "--data-dir", data_dir, "--tasks", "40"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        figures = dict(
+            line.split("=", 1) for line in done.stdout.splitlines() if line.startswith("replay_")
+        )
+        assert int(figures["replay_requests"]) >= 40
+        assert float(figures["replay_cpu_ms_per_request"]) > 0
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        runner.communicate(timeout=60)  # drains and closes its output
+        if data_dir:
+            import shutil
+
+            shutil.rmtree(data_dir, ignore_errors=True)
