@@ -119,6 +119,34 @@ class TestDatabaseBuckets:
         results = [(first if i % 2 else second).hit("k").allowed for i in range(8)]
         assert results.count(True) == 4
 
+    def test_a_requests_buckets_are_taken_in_one_transaction_stopping_at_a_refusal(
+        self, clean_engine: Engine
+    ):
+        """A submission's address and account buckets: one BEGIN/COMMIT for both; a refused
+        address leaves the account's bucket untouched."""
+        from sqlalchemy import event
+
+        from portal.ratelimit import hit_in_turn
+
+        address = DatabaseBucketLimiter(clean_engine, limit="a", rate_per_minute=0.001, burst=1)
+        account = DatabaseBucketLimiter(clean_engine, limit="b", rate_per_minute=0.001, burst=5)
+        transactions: list[object] = []
+
+        def began(connection: object) -> None:
+            transactions.append(connection)
+
+        event.listen(clean_engine, "begin", began)
+        try:
+            first = hit_in_turn([(address, "1.2.3.4"), (account, "citizen:1")])
+            assert [d.allowed for d in first] == [True, True] and len(transactions) == 1
+            second = hit_in_turn([(address, "1.2.3.4"), (account, "citizen:1")])
+        finally:
+            event.remove(clean_engine, "begin", began)
+        assert [d.allowed for d in second] == [False] and len(transactions) == 2
+        with Session(clean_engine) as db:
+            bucket = db.get(RateLimitBucket, "b:citizen:1")
+            assert bucket is not None and 3.9 < bucket.tokens < 4.1  # one token, not two
+
     def test_full_buckets_are_pruned_and_long_keys_fit(self, clean_engine: Engine):
         clock = FakeClock()
         limiter = DatabaseBucketLimiter(
