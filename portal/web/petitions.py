@@ -67,13 +67,18 @@ def petition_status(
         delayed=petition.state == PetitionState.EVIDENCE_PENDING
         and waiting_for_a_registry(db, petition_id=petition.id),
         # Only asked where there can be any: a service taking copies, a supplement asked for,
-        # a service needing someone's approval.
+        # a service needing someone's approval (always for a petition without a snapshot,
+        # whose definition of the day is today's).
         uploads=(
             list(uploaded_items(db, petition.id).values())
-            if may_hold_uploads(service, events)
+            if not petition.definition or may_hold_uploads(service, events)
             else []
         ),
-        approval=approval_for(db, petition_id=petition.id) if service.approval else None,
+        approval=(
+            approval_for(db, petition_id=petition.id)
+            if not petition.definition or service.approval
+            else None
+        ),
         thread=list_messages(db, petition.id),
         siblings=[
             (p, definition_of(p))

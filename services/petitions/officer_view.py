@@ -91,6 +91,16 @@ def petition_definition(petition: Petition) -> ServiceDefinition | None:
         return None
 
 
+def _own_snapshot(petition: Petition) -> ServiceDefinition | None:
+    """The definition the petition carries, if it carries a valid one (cached: cheap)."""
+    if not petition.definition:
+        return None
+    try:
+        return snapshot_definition(petition)
+    except ValidationError:
+        return None
+
+
 def _answer_text(spec: Any, value: Any) -> str:
     if value is None:
         return ""
@@ -157,15 +167,16 @@ def open_petition_for_officer(
                 )
             )
     history = list_petition_events(db, petition_id=petition.id)
-    # Only asked where there can be any (an unknown definition: asked).
+    # Only asked where there can be any (without a valid snapshot of its own: asked).
+    snapshot = _own_snapshot(petition)
     uploads = (
         list(db.exec(_UPLOADS_IN_ORDER, params={"petition_id": petition.id}))
-        if service is None or may_hold_uploads(service, history)
+        if snapshot is None or may_hold_uploads(snapshot, history)
         else []
     )
     approvals = (
         list(db.exec(_APPROVALS, params={"petition_id": petition.id}))
-        if service is None or service.approval is not None
+        if snapshot is None or snapshot.approval is not None
         else []
     )
     holder = db.get(Officer, petition.assigned_officer_id) if petition.assigned_officer_id else None
