@@ -5,7 +5,7 @@ lower CPU priority) on PostgreSQL, the simulated registries and the bundled digi
 provider; 50,000 petitions seeded first (COPY, timed); Locust (headless, as a library) steps
 through 25 … 800 users, printing throughput, p50/p95/p99 per request type and the CPU of each
 part per step, and stops at the first step with errors or p99 over 1 s; then the submission
-backlog is drained and timed. 5–12 minutes on 2 cores depending on where it breaks, so
+backlog is drained and timed. 5–20 minutes on 2 cores depending on where it breaks, so
 `make bench` leaves it out:
 
     .venv/bin/python bench/run.py --only load
