@@ -9,7 +9,7 @@ backlog is drained and timed. 5–20 minutes on 2 cores depending on where it br
 `make bench` leaves it out:
 
     .venv/bin/python bench/run.py --only load
-    .venv/bin/python bench/bench_load.py [--steps 25,50,100,150,200,250,300,400,600,800]
+    .venv/bin/python bench/bench_load.py [--steps 25,50,100,150,200,250,300,350,400,600,800]
         [--step-seconds 30] [--petitions 50000] [--workers 2] [--job-workers 1]
         [--worker-nice 19] [--database-url postgresql://postgres@127.0.0.1:5432/load_a]
 

@@ -56,7 +56,7 @@ sys.path.insert(0, str(LOAD_DIR))
 import httpx  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/load_a"
-DEFAULT_STEPS = "25,50,100,150,200,250,300,400,600,800"
+DEFAULT_STEPS = "25,50,100,150,200,250,300,350,400,600,800"
 AGENCIES_WITH_REGISTRIES = ("dopa", "rd", "dol", "dlt", "rtp", "sso", "moe", "dbd", "nhso")
 SUBMITTED_SERVICES = ("dopa.residence-certificate", "dopa.marital-status-certificate")
 # Answers a generated form would get wrong: the last tax year the synthetic records hold.
