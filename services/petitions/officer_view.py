@@ -78,11 +78,9 @@ class TaskView:
 
 def petition_definition(petition: Petition) -> ServiceDefinition | None:
     """The definition the petition was filed under; the catalogue's for older petitions."""
-    if petition.definition:
-        try:
-            return snapshot_definition(petition)
-        except ValidationError:
-            pass
+    own = _own_snapshot(petition)
+    if own is not None:
+        return own
     from services.catalogue.service import get_catalogue
 
     try:
